@@ -1,0 +1,3 @@
+"""pgparity: move a SQLite database to PostgreSQL and prove nothing was lost on the way."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,151 @@
+"""`migrate.py`: the command line over pgparity.migration. It presents; the engine decides."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import PgParityError, RefusedError
+from .migration import MigrateOptions, backup, dry_run_text, manifest, prepare, run, write_manifest
+from .plan import PlanOptions
+from .preflight import Policy
+from .progress import TableProgress
+
+DESCRIPTION = """\
+Copy a SQLite database into PostgreSQL in one transaction, and record what was done.
+
+The SQLite file is opened read-only. Types follow SQLite's affinities *and* the values actually
+present; every departure from a declared type is printed. Before writing, a preflight looks for
+what PostgreSQL cannot keep (FK orphans, NUL characters, invalid UTF-8) and refuses, naming
+table, column and rowid, unless you choose a policy below. Nothing is committed unless every
+table, key and constraint loaded.
+"""
+
+EPILOG = """\
+where PostgreSQL comes from (first that applies):
+  --pg URL, else $DATABASE_URL, else a throwaway server started for you
+  (Docker via testcontainers when an engine answers, else an embedded PostgreSQL whose data
+  stays in ./.pgparity; stop it with: python -m pgparity.server stop)
+
+examples:
+  python migrate.py app.db --dry-run                 # the plan: DDL and the rule per column
+  python migrate.py app.db                           # rehearse on the throwaway server
+  python migrate.py app.db --pg postgresql://app@db.example/app --backup backups/
+  python migrate.py app.db --pg $DATABASE_URL --data-only --truncate   # schema made by the app/ORM
+  python migrate.py app.db --orphans not-valid --nul strip             # accept known defects
+
+exit codes: 0 migrated, 2 usage, 3 source unreadable, 4 PostgreSQL error, 5 refused (nothing written)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="migrate.py", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sqlite", help="path of the SQLite database file (read-only)")
+    p.add_argument("--pg", metavar="URL", help="target PostgreSQL URL (default: $DATABASE_URL, else throwaway)")
+    p.add_argument("--schema", default="public", help="target PostgreSQL schema (default: public)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan (DDL and rules) and touch nothing")
+    p.add_argument("--drop-existing", action="store_true",
+                   help="replace target tables of the same names (inside the same transaction)")
+    p.add_argument("--data-only", action="store_true",
+                   help="the schema already exists (made by the app/ORM): load into it without altering it")
+    p.add_argument("--truncate", action="store_true", help="with --data-only: empty target tables that hold rows")
+    p.add_argument("--table", action="append", default=[], metavar="NAME", help="migrate only this table (repeat)")
+    p.add_argument("--exclude", action="append", default=[], metavar="NAME", help="skip this table (repeat)")
+    p.add_argument("--backup", metavar="DIR", help="first copy the SQLite file into DIR (SQLite online backup)")
+    p.add_argument("--reports", default="reports", metavar="DIR", help="where migration.json goes (default: reports)")
+    g = p.add_argument_group("policies for values PostgreSQL cannot keep as they are (default: refuse)")
+    g.add_argument("--orphans", choices=["refuse", "not-valid"], default="refuse",
+                   help="rows whose FK parent is missing: refuse, or load them and create the FK NOT VALID")
+    g.add_argument("--nul", choices=["refuse", "strip"], default="refuse", help="NUL characters in text")
+    g.add_argument("--bad-utf8", choices=["refuse", "replace"], default="refuse",
+                   help="text that is not UTF-8: refuse, or replace bad bytes with U+FFFD")
+    g.add_argument("--strict-types", action="store_true",
+                   help="refuse instead of widening a column whose values do not fit its declared type")
+    g.add_argument("--lowercase-names", action="store_true",
+                   help="fold table and column names to lower case (for apps that write unquoted SQL)")
+    g.add_argument("--source-tz", default="UTC", metavar="ZONE",
+                   help="zone of naive SQLite timestamps when the target column is timestamptz (default: UTC)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    return p
+
+
+def options_from(args: argparse.Namespace) -> MigrateOptions:
+    return MigrateOptions(
+        plan=PlanOptions(strict_types=args.strict_types, lowercase_names=args.lowercase_names,
+                         schema=args.schema, source_tz=args.source_tz),
+        policy=Policy(orphans=args.orphans, nul=args.nul, bad_utf8=args.bad_utf8, strict_types=args.strict_types),
+        drop_existing=args.drop_existing, data_only=args.data_only, truncate=args.truncate,
+        tables=tuple(args.table), exclude=tuple(args.exclude), backup_dir=args.backup)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.truncate and not args.data_only:
+        print("error: --truncate only applies with --data-only", file=sys.stderr)
+        return 2
+    try:
+        return _migrate(args)
+    except PgParityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was committed", file=sys.stderr)
+        return 130
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    opts = options_from(args)
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    prep = prepare(args.sqlite, opts)
+    try:
+        for f in prep.findings:
+            if f.severity == "refuse":
+                print("REFUSE " + f.line(), file=sys.stderr)
+            else:
+                say("note   " + f.line())
+        for item in prep.plan.not_migrated:
+            say(f"note   not migrated: {item}")
+        if args.dry_run:
+            print(dry_run_text(prep, opts))
+            return 5 if prep.refusals else 0
+        if prep.refusals:
+            raise RefusedError(f"preflight found {len(prep.refusals)} problem(s) listed above; nothing was written")
+        from .server import resolve
+
+        server = resolve(args.pg)
+        say(server.describe())
+        if opts.backup_dir:
+            say(f"backup: {backup(prep.source.path, opts.backup_dir)}")
+        progress = None if args.quiet else TableProgress()
+        try:
+            result = run(prep, server.url, opts, progress)
+        finally:
+            if progress:
+                progress.close()
+        for note in result.notes:
+            say(f"note   {note}")
+        if not args.quiet:
+            print(summary_table(result))
+        path = write_manifest(manifest(prep, opts, result, server.url, server.kind, started), args.reports)
+        say(f"migrated {len(result.tables)} table(s), {sum(t.rows_written for t in result.tables)} rows "
+            f"in {result.seconds:.2f}s; manifest: {path}")
+        return 0
+    finally:
+        prep.source.close()
+
+
+def summary_table(result) -> str:
+    rows = [("table", "rows read", "rows written", "seconds")]
+    rows += [(t.table, str(t.rows_read), str(t.rows_written), f"{t.seconds:.2f}") for t in result.tables]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    lines = [fmt(rows[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows[1:]]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The migration as one library call: inspect -> plan -> preflight -> (backup) -> load -> manifest."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sqlite3
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__, ddl
+from .errors import RefusedError, SourceError
+from .load import LoadOptions, LoadResult, Progress, load
+from .plan import Plan, PlanOptions, make_plan
+from .preflight import Finding, Policy, run_preflight
+from .profile import profile_table
+from .schema import Schema, inspect_schema
+from .server import redact
+from .source import SqliteSource, file_sha256
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    plan: PlanOptions = PlanOptions()
+    policy: Policy = Policy()
+    drop_existing: bool = False
+    data_only: bool = False
+    truncate: bool = False
+    tables: tuple[str, ...] = ()  # only these tables (all when empty)
+    exclude: tuple[str, ...] = ()
+    backup_dir: str | None = None
+
+
+@dataclass
+class Prepared:
+    """Everything known before writing: the snapshot, schema, plan and preflight findings."""
+
+    source: SqliteSource
+    schema: Schema
+    plan: Plan
+    findings: list[Finding]
+    profiles: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def refusals(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "refuse"]
+
+
+def prepare(sqlite_path: str | Path, opts: MigrateOptions) -> Prepared:
+    """Open the source read-only and plan the migration (writes nothing anywhere)."""
+    src = SqliteSource.open(sqlite_path)
+    try:
+        schema = inspect_schema(src)
+        _select_tables(schema, opts)
+        profiles = {t.name: profile_table(src, t) for t in schema.tables}
+        plan = make_plan(schema, profiles, opts.plan)
+        findings = run_preflight(src, plan, opts.policy, profiles)
+    except BaseException:
+        src.close()
+        raise
+    return Prepared(src, schema, plan, findings, profiles)
+
+
+def _select_tables(schema: Schema, opts: MigrateOptions) -> None:
+    names = {t.name.lower() for t in schema.tables}
+    unknown = [n for n in (*opts.tables, *opts.exclude) if n.lower() not in names]
+    if unknown:
+        raise SourceError(f"no such table in the SQLite file: {', '.join(unknown)} "
+                          f"(tables: {', '.join(sorted(t.name for t in schema.tables))})")
+    keep = {n.lower() for n in opts.tables}
+    drop = {n.lower() for n in opts.exclude}
+    schema.tables = [t for t in schema.tables
+                     if (not keep or t.name.lower() in keep) and t.name.lower() not in drop]
+
+
+def dry_run_text(prep: Prepared, opts: MigrateOptions) -> str:
+    """The plan as a person reads it: DDL, then per column the rule and why."""
+    schema = prep.plan.options.schema
+    lines = []
+    for tp in prep.plan.tables:
+        lines.append(f"-- {tp.name}: {tp.rows} rows")
+        lines.append(ddl.create_table(tp, schema).sql + ";")
+        for c in tp.columns:
+            dev = f"  [DEVIATES: {c.deviation}]" if c.deviation else ""
+            lines.append(f"--   {c.name}: {c.declared or '(none)'} -> {c.pg_type}  rule {c.rule}: {c.reason}{dev}")
+        lines.extend(f"--   note: {n}" for n in tp.notes)
+        lines.append("")
+    for stmt in ddl.constraints(prep.plan) + ddl.foreign_keys(prep.plan, opts.policy.orphans == "not-valid"):
+        lines.append((stmt.sql or f"-- not created: {stmt.what}") + (";" if stmt.sql else ""))
+    if prep.plan.not_migrated:
+        lines.append("")
+        lines.extend(f"-- not migrated: {n}" for n in prep.plan.not_migrated)
+    return "\n".join(lines)
+
+
+def backup(src_path: Path, backup_dir: str) -> Path:
+    """A consistent copy of the SQLite file via SQLite's online backup API."""
+    out_dir = Path(backup_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    dest = out_dir / f"{src_path.stem}.{stamp}{src_path.suffix or '.db'}"
+    source = sqlite3.connect(f"file:{src_path.resolve()}?mode=ro", uri=True)
+    target = sqlite3.connect(dest)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return dest
+
+
+def run(prep: Prepared, url: str, opts: MigrateOptions, progress: Progress | None = None) -> LoadResult:
+    """Load the prepared plan (refusing first if preflight found what cannot be kept)."""
+    if prep.refusals:
+        raise RefusedError(f"preflight found {len(prep.refusals)} problem(s) PostgreSQL cannot keep; "
+                           "nothing was written")
+    if opts.data_only:
+        from .dataonly import load_data_only
+
+        return load_data_only(prep, url, opts, progress)
+    lopts = LoadOptions(drop_existing=opts.drop_existing, orphans=opts.policy.orphans, nul=opts.policy.nul,
+                        bad_utf8=opts.policy.bad_utf8)
+    return load(prep.source, prep.plan, url, lopts, progress)
+
+
+def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str, server_kind: str,
+             started: float) -> dict:
+    """The record of a migration: source hash, target (no password), counts, plan, timings, versions."""
+    import pandas
+    import psycopg2
+    import pyarrow
+
+    path = prep.source.path
+    return {
+        "format": "pgparity-migration/1",
+        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+                   "snapshot_at": prep.source.snapshot_at},
+        "target": {"url": redact(url), "server": server_kind, "schema": prep.plan.options.schema},
+        "options": {"source_tz": opts.plan.source_tz, "data_only": opts.data_only, **asdict(opts.policy)},
+        "tables": [asdict(t) for t in result.tables],
+        "plan": {tp.name: {"pg_table": tp.pg_name, "primary_key": list(tp.primary_key), "notes": tp.notes,
+                           "columns": [{"name": c.name, "pg_name": c.pg_name, "declared": c.declared,
+                                        "pg_type": c.pg_type, "rule": c.rule, "reason": c.reason,
+                                        "deviation": c.deviation, "notes": c.notes} for c in tp.columns]}
+                 for tp in prep.plan.tables},
+        "findings": [f.line() for f in prep.findings],
+        "notes": result.notes,
+        "not_migrated": prep.plan.not_migrated,
+        "seconds": round(time.monotonic() - started, 3),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"pgparity": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+                     "psycopg2": psycopg2.__version__.split()[0], "pyarrow": pyarrow.__version__,
+                     "pandas": pandas.__version__},
+    }
+
+
+def write_manifest(data: dict, reports_dir: str | Path) -> Path:
+    out = Path(reports_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "migration.json"
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return path

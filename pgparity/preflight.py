@@ -1,0 +1,174 @@
+"""Look for values PostgreSQL cannot keep before anything is written, naming table, column and rowid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from .plan import Plan, TablePlan
+from .source import SqliteSource
+from .sqlnames import qs
+
+EXAMPLES = 5
+VALUE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Policy:
+    orphans: str = "refuse"  # 'refuse' | 'not-valid' (load them; FKs created NOT VALID)
+    nul: str = "refuse"  # 'refuse' | 'strip' (remove NUL characters from text)
+    bad_utf8: str = "refuse"  # 'refuse' | 'replace' (invalid bytes become U+FFFD)
+    strict_types: bool = False  # refuse where the plan had to depart from a declared type
+
+
+@dataclass
+class Finding:
+    severity: str  # 'refuse' or 'warn'
+    table: str
+    column: str | None
+    kind: str
+    count: int
+    message: str
+    fix: str = ""
+    examples: list[tuple] = field(default_factory=list)  # (rowid, value)
+
+    def line(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        ex = "; ".join(f"rowid {r}: {_short(v)}" for r, v in self.examples)
+        text = f"{where}: {self.message} ({self.count} row{'s' if self.count != 1 else ''})"
+        if ex:
+            text += f" e.g. {ex}"
+        if self.fix and self.severity == "refuse":
+            text += f" -> {self.fix}"
+        return text
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
+
+
+def _row_id(tp: TablePlan) -> str:
+    if tp.table.without_rowid:
+        return " || '/' || ".join(f"CAST({qs(c)} AS TEXT)" for c in tp.table.primary_key) or "NULL"
+    return "rowid"
+
+
+def _examples(src: SqliteSource, tp: TablePlan, value: str, where: str) -> list[tuple]:
+    sql = f"SELECT {_row_id(tp)}, {value} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}"
+    return [tuple(r) for r in src.query(sql)]
+
+
+def run_preflight(src: SqliteSource, plan: Plan, policy: Policy,
+                  profiles: dict) -> list[Finding]:
+    """Every finding, refusals and warnings, in table order."""
+    findings: list[Finding] = []
+    names = {t.name.lower(): t for t in plan.tables}
+    for tp in plan.tables:
+        findings += _orphans(src, tp, names, policy)
+        findings += _column_findings(src, tp, profiles[tp.name], policy)
+        findings += _utf8(src, tp, policy)
+        findings += [Finding("warn", tp.name, None, "constraint", tp.rows, n) for n in tp.notes]
+    return findings
+
+
+def _orphans(src: SqliteSource, tp: TablePlan, names: dict, policy: Policy) -> list[Finding]:
+    out = []
+    for fk in tp.table.foreign_keys:
+        parent = names.get(fk.table.lower())
+        if parent is None:
+            out.append(Finding("warn", tp.name, ",".join(fk.from_columns), "fk-parent-missing", 0,
+                               f"references {fk.table}, which is not migrated: FK not created"))
+            continue
+        child_cols = [qs(c) for c in fk.from_columns]
+        match = " AND ".join(f"p.{qs(t)} = c.{f}" for t, f in zip(fk.to_columns, child_cols))
+        notnull = " AND ".join(f"c.{f} IS NOT NULL" for f in child_cols)
+        where = f"{notnull} AND NOT EXISTS (SELECT 1 FROM {qs(parent.name)} p WHERE {match})"
+        count = src.query(f"SELECT count(*) FROM {qs(tp.name)} c WHERE {where}")[0][0]
+        if not count:
+            continue
+        value = " || ',' || ".join(f"CAST(c.{f} AS TEXT)" for f in child_cols)
+        rid = _row_id(tp).replace('"', 'c."') if tp.table.without_rowid else "c.rowid"
+        ex = [tuple(r) for r in src.query(
+            f"SELECT {rid}, {value} FROM {qs(tp.name)} c WHERE {where} LIMIT {EXAMPLES}")]
+        sev = "refuse" if policy.orphans == "refuse" else "warn"
+        out.append(Finding(sev, tp.name, ",".join(fk.from_columns), "fk-orphan", count,
+                           f"orphan rows: no matching {fk.table}({','.join(fk.to_columns)})",
+                           "fix the rows, or --orphans not-valid to load them with the FK created NOT VALID", ex))
+    return out
+
+
+def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: Policy) -> list[Finding]:
+    out = []
+    for c in tp.columns:
+        p = profiles[c.name]
+        qc = qs(c.name)
+        if p.nul_texts:
+            sev = "refuse" if policy.nul == "refuse" else "warn"
+            out.append(Finding(sev, tp.name, c.name, "nul", p.nul_texts,
+                               "text holds NUL characters, which PostgreSQL text cannot store",
+                               "--nul strip removes them (the checks then expect them stripped)",
+                               _examples(src, tp, qc, f"typeof({qc})='text' AND instr(CAST({qc} AS BLOB), x'00') > 0")))
+        if c.deviation:
+            sev = "refuse" if policy.strict_types else "warn"
+            bad = _deviation_examples(src, tp, c.name, c.pg_type)
+            out.append(Finding(sev, tp.name, c.name, "type", p.non_null, c.deviation,
+                               "drop --strict-types to keep the values in the wider type", bad))
+        for note in c.notes:
+            out.append(Finding("warn", tp.name, c.name, "note", 0, note))
+    return out
+
+
+def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str, pg_type: str) -> list[tuple]:
+    qc = qs(column)
+    declared = tp.table.column(column).type.upper()
+    if "INT" in declared or "BOOL" in declared:
+        where = f"typeof({qc}) NOT IN ('integer','null')"
+    elif any(k in declared for k in ("DATE", "TIME")):
+        where = f"typeof({qc}) <> 'null' AND (typeof({qc}) <> 'text' OR julianday({qc}) IS NULL)"
+    elif "CHAR" in declared:
+        where = f"length({qc}) > {declared.split('(')[-1].split(')')[0].strip() or 0}"
+    else:
+        where = f"typeof({qc}) NOT IN ('null', 'text')"
+    try:
+        return _examples(src, tp, qc, where)
+    except Exception:  # noqa: BLE001 - examples are a courtesy; the finding stands without them
+        return []
+
+
+def _utf8(src: SqliteSource, tp: TablePlan, policy: Policy) -> list[Finding]:
+    """Scan text columns for byte sequences that are not UTF-8 (vectorised per Arrow batch)."""
+    cols = [c for c in tp.columns if c.pg_type in ("text", "jsonb") or c.pg_type.startswith("varchar")]
+    if not cols or not tp.rows:
+        return []
+    exprs = ", ".join(f"CAST({qs(c.name)} AS TEXT)" for c in cols)
+    bad: dict[str, list[tuple]] = {}
+    counts: dict[str, int] = {}
+    for batch in src.batches(f"SELECT {_row_id(tp)}, {exprs} FROM {qs(tp.name)}"):
+        for i, c in enumerate(cols, 1):
+            arr = batch.column(i)
+            try:
+                arr.validate(full=True)
+                continue
+            except pa.ArrowInvalid:
+                pass
+            rowids = batch.column(0).to_pylist()
+            raw = arr.cast(pa.binary()).to_pylist()  # the rare path: this batch only
+            for rid, value in zip(rowids, raw):
+                if value is not None and not _is_utf8(value):
+                    counts[c.name] = counts.get(c.name, 0) + 1
+                    if len(bad.setdefault(c.name, [])) < EXAMPLES:
+                        bad[c.name].append((rid, value))
+    sev = "refuse" if policy.bad_utf8 == "refuse" else "warn"
+    return [Finding(sev, tp.name, name, "utf8", counts[name], "bytes that are not valid UTF-8",
+                    "--bad-utf8 replace stores them with U+FFFD (the checks then report the change)", ex)
+            for name, ex in bad.items()]
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False

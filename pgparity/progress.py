@@ -1,0 +1,46 @@
+"""Progress for long work: a bar per table on a terminal, plain lines elsewhere (CI logs)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class TableProgress:
+    """Callable(table, done, total) that renders progress to stderr."""
+
+    def __init__(self, stream=None, force_plain: bool = False):
+        self.stream = stream or sys.stderr
+        self.tty = not force_plain and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._bar = None
+        self._table = None
+        self._started = 0.0
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if table != self._table:
+            self._finish()
+            self._table, self._started = table, time.monotonic()
+            if self.tty:
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=total, desc=table[:30], unit="rows", unit_scale=True,
+                                 file=self.stream, leave=True, dynamic_ncols=True)
+            return
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+        self._last = done
+
+    def _finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self._table is not None and not self.tty:
+            secs = time.monotonic() - self._started
+            done = getattr(self, "_last", 0)
+            rate = done / secs if secs > 0 else 0
+            print(f"  {self._table}: {done} rows in {secs:.2f}s ({rate:,.0f} rows/s)", file=self.stream)
+        self._last = 0
+
+    def close(self) -> None:
+        self._finish()
+        self._table = None

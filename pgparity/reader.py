@@ -1,0 +1,75 @@
+"""Stream a planned table out of SQLite as Arrow batches of PostgreSQL-ready values.
+
+The ADBC SQLite driver fixes each column's Arrow type from the first rows it sees; a sentinel row
+of the right types is put first (and dropped) so a column that starts with NULLs keeps its type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .plan import ColumnPlan, TablePlan
+from .source import BATCH_ROWS, SqliteSource
+from .sqlnames import qs
+
+_SENTINEL = {"int": "0", "real": "0.5", "text": "''"}
+
+
+def select_sql(tp: TablePlan, columns: list[ColumnPlan] | None = None, where: str = "",
+               order_by: str = "") -> str:
+    """The SELECT that reads `columns` of a planned table, sentinel row first."""
+    cols = columns if columns is not None else tp.columns
+    exprs = [e for c in cols for e in c.select]
+    sentinel = ", ".join(f"{_SENTINEL[kind]} AS c{i}" for i, (_, kind) in enumerate(exprs)) or "0 AS c0"
+    body = ", ".join(f"{expr} AS c{i}" for i, (expr, _) in enumerate(exprs)) or "0 AS c0"
+    rest = f"SELECT {body} FROM {qs(tp.name)}" + (f" WHERE {where}" if where else "")
+    if order_by:
+        rest = f"SELECT * FROM ({rest} ORDER BY {order_by})"
+    return f"SELECT {sentinel} UNION ALL {rest}"
+
+
+def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse",
+                  bad_utf8: str = "refuse") -> pa.Array:
+    """Combine a column's raw arrays into the one array COPY will read."""
+    if cplan.finish == "real-split":
+        reals, texts = arrays
+        arr = pc.coalesce(reals.cast(pa.string()), texts)
+    else:
+        arr = arrays[0]
+    if pa.types.is_string(arr.type):
+        if nul == "strip":
+            arr = pc.replace_substring(arr, "\x00", "")
+        if bad_utf8 == "replace":
+            arr = _replace_bad_utf8(arr)
+    return arr
+
+
+def _replace_bad_utf8(arr: pa.Array) -> pa.Array:
+    try:
+        arr.validate(full=True)
+        return arr
+    except pa.ArrowInvalid:
+        raw = arr.cast(pa.binary()).to_pylist()  # rare path: only a batch that holds bad bytes
+        return pa.array([None if v is None else v.decode("utf-8", "replace") for v in raw], pa.string())
+
+
+def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8: str = "refuse",
+                 batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Every row of the table as batches with one column per planned column (pg names)."""
+    names = [c.pg_name for c in tp.columns]
+    first = True
+    for batch in src.batches(select_sql(tp), batch_rows):
+        if first:
+            batch = batch.slice(1)
+            first = False
+        if batch.num_rows == 0:
+            continue
+        out, i = [], 0
+        for c in tp.columns:
+            n = len(c.select)
+            out.append(finish_column(c, [batch.column(j) for j in range(i, i + n)], nul, bad_utf8))
+            i += n
+        yield pa.RecordBatch.from_arrays(out, names=names)

@@ -1,0 +1,154 @@
+"""A read-only, single-snapshot view of a SQLite file.
+
+Everything pgparity reads from SQLite goes through one `SqliteSource`: the file is opened with
+`mode=ro` and one read transaction is held from `open` to `close`, so the schema, the profile and
+the rows all come from the same snapshot even while an application keeps writing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+from .errors import SourceError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BATCH_ROWS = 65_536
+
+
+def _uri(path: Path, immutable: bool) -> str:
+    quoted = urllib.parse.quote(str(path.resolve()))
+    return f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Raise SourceError unless `path` is a readable SQLite 3 file."""
+    if not path.exists():
+        raise SourceError(f"SQLite file not found: {path} (check the path; pgparity never creates it)")
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory, not a SQLite file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+    if head != SQLITE_MAGIC:
+        raise SourceError(f"{path} is not a SQLite 3 database (its header is not 'SQLite format 3')")
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of the file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class SqliteSource:
+    """One read-only connection holding one read transaction over a SQLite file."""
+
+    path: Path
+    snapshot_at: str = ""
+    immutable: bool = False
+    _conn: object = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "SqliteSource":
+        """Open `path` read-only and start the snapshot."""
+        src = cls(Path(path))
+        check_sqlite_file(src.path)
+        src._connect()
+        return src
+
+    def _connect(self) -> None:
+        import adbc_driver_sqlite.dbapi as adbc
+
+        for immutable in (False, True):
+            try:
+                self._conn = adbc.connect(_uri(self.path, immutable), autocommit=True)
+                cur = self._conn.cursor()
+                cur.execute("BEGIN")
+                cur.execute("SELECT count(*) FROM sqlite_master")
+                cur.fetchall()
+                cur.close()
+                self.immutable = immutable
+                self.snapshot_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                return
+            except Exception as exc:  # noqa: BLE001 - the driver raises several classes
+                self._close_quietly()
+                last = exc
+                # A WAL file in a folder we cannot write to cannot get its -shm: fall back to
+                # immutable=1, which reads the main file as it is.
+                if "unable to open" not in str(exc) and "readonly" not in str(exc).lower():
+                    break
+        raise SourceError(f"cannot open {self.path} as SQLite: {_first_line(last)}")
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run a small query inside the snapshot and return its rows."""
+        cur = self._conn.cursor()
+        try:
+            cur.execute(sql, params) if params else cur.execute(sql)
+            return cur.fetchall()
+        except Exception as exc:  # noqa: BLE001
+            raise SourceError(f"reading {self.path.name} failed: {_first_line(exc)}") from None
+        finally:
+            cur.close()
+
+    def arrow(self, sql: str) -> pa.Table:
+        """Run a query inside the snapshot and return it as one Arrow table."""
+        return pa.Table.from_batches(list(self.batches(sql)))
+
+    def batches(self, sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result as Arrow record batches (memory bounded by one batch)."""
+        cur = self._conn.cursor()
+        try:
+            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
+            cur.execute(sql)
+            reader = cur.fetch_record_batch()
+            schema = reader.schema
+            for batch in reader:
+                yield batch
+            if schema is None:
+                return
+        except SourceError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise SourceError(f"reading {self.path.name} failed: {_first_line(exc)}") from None
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        """End the snapshot and close the file."""
+        self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001 - closing a broken handle must not mask the real error
+            pass
+        self._conn = None
+
+    def __enter__(self) -> "SqliteSource":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    text = text.splitlines()[0].replace("IO: Failed to step query: ", "")
+    if "malformed" in text or "not a database" in text:
+        text += " (the file is damaged: try `sqlite3 FILE .recover` into a new file and migrate that)"
+    return text

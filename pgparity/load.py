@@ -193,6 +193,8 @@ def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOp
     cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream, size=1 << 20)
     res.rows_written = cur.rowcount
     res.seconds = time.monotonic() - t0
+    if progress:
+        progress(tp.name, -1, tp.rows)  # this table is done
     if res.rows_written != res.rows_read:
         raise TargetError(f"{tp.name}: read {res.rows_read} rows but PostgreSQL wrote {res.rows_written}")
     return res

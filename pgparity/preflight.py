@@ -112,18 +112,21 @@ def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: P
                                _examples(src, tp, qc, f"typeof({qc})='text' AND instr(CAST({qc} AS BLOB), x'00') > 0")))
         if c.deviation:
             sev = "refuse" if policy.strict_types else "warn"
-            bad = _deviation_examples(src, tp, c.name, c.pg_type)
-            out.append(Finding(sev, tp.name, c.name, "type", p.non_null, c.deviation,
+            count, bad = _deviation_examples(src, tp, c.name)
+            out.append(Finding(sev, tp.name, c.name, "type", count, c.deviation,
                                "drop --strict-types to keep the values in the wider type", bad))
         for note in c.notes:
             out.append(Finding("warn", tp.name, c.name, "note", 0, note))
     return out
 
 
-def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str, pg_type: str) -> list[tuple]:
+def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str) -> tuple[int, list[tuple]]:
+    """How many values depart from the declared type, and a few of them."""
     qc = qs(column)
     declared = tp.table.column(column).type.upper()
-    if "INT" in declared or "BOOL" in declared:
+    if "BOOL" in declared:
+        where = f"typeof({qc}) NOT IN ('integer','null') OR {qc} NOT IN (0, 1)"
+    elif "INT" in declared:
         where = f"typeof({qc}) NOT IN ('integer','null')"
     elif any(k in declared for k in ("DATE", "TIME")):
         where = f"typeof({qc}) <> 'null' AND (typeof({qc}) <> 'text' OR julianday({qc}) IS NULL)"
@@ -132,9 +135,10 @@ def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str, pg_type: 
     else:
         where = f"typeof({qc}) NOT IN ('null', 'text')"
     try:
-        return _examples(src, tp, qc, where)
+        count = src.query(f"SELECT count(*) FROM {qs(tp.name)} WHERE {where}")[0][0]
+        return count, _examples(src, tp, qc, where)
     except Exception:  # noqa: BLE001 - examples are a courtesy; the finding stands without them
-        return []
+        return 0, []
 
 
 def _utf8(src: SqliteSource, tp: TablePlan, policy: Policy) -> list[Finding]:

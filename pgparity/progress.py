@@ -15,8 +15,16 @@ class TableProgress:
         self._bar = None
         self._table = None
         self._started = 0.0
+        self._last = 0
 
     def __call__(self, table: str, done: int, total: int) -> None:
+        """done < 0 says the table is finished."""
+        if done < 0:
+            if self._bar is not None:
+                self._bar.update(total - self._bar.n)
+            self._finish()
+            self._table = None
+            return
         if table != self._table:
             self._finish()
             self._table, self._started = table, time.monotonic()
@@ -36,7 +44,7 @@ class TableProgress:
             self._bar = None
         elif self._table is not None and not self.tty:
             secs = time.monotonic() - self._started
-            done = getattr(self, "_last", 0)
+            done = self._last
             rate = done / secs if secs > 0 else 0
             print(f"  {self._table}: {done} rows in {secs:.2f}s ({rate:,.0f} rows/s)", file=self.stream)
         self._last = 0

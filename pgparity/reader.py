@@ -36,7 +36,11 @@ def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse"
     """Combine a column's raw arrays into the one array COPY will read."""
     if cplan.finish == "real-split":
         reals, texts = arrays
-        arr = pc.coalesce(reals.cast(pa.string()), texts)
+        shown = reals.cast(pa.string())  # shortest text that reads back as the same double
+        if not cplan.pg_type.startswith("numeric"):  # in text, keep SQLite's look of a real: 3.0 not 3
+            integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
+            shown = pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
+        arr = pc.coalesce(shown, texts)
     else:
         arr = arrays[0]
     if pa.types.is_string(arr.type):

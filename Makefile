@@ -1,0 +1,27 @@
+# The two set-up commands of the README:  make demo   and   make test
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ROWS ?= 100000
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install  ## demo DB -> migrate into the embedded PostgreSQL -> verify
+	$(BIN)/python -m pgparity.demo demo.db --rows $(ROWS)
+	env -u DATABASE_URL $(BIN)/python migrate.py demo.db --drop-existing
+	@if [ -d checks ] && ls checks/test_*.py >/dev/null 2>&1; then \
+		env -u DATABASE_URL $(BIN)/python -m pytest checks/ --sqlite demo.db -q; fi
+
+test: install  ## the project's own tests, against a real PostgreSQL
+	$(BIN)/python -m pytest tests/ -q
+
+stop:  ## stop the embedded PostgreSQL started by pgparity
+	$(BIN)/python -m pgparity.server stop
+
+.PHONY: install demo test stop

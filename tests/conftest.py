@@ -1,0 +1,107 @@
+"""Fixtures for pgparity's own tests: a real PostgreSQL (local 5432 when it answers, else embedded)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pgparity import server
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_DB = "pgparity_tests"
+
+
+def _base_url() -> str:
+    url = os.environ.get("PGPARITY_TEST_PG")
+    if url:
+        return url
+    try:
+        psycopg2.connect(LOCAL_URL, connect_timeout=2).close()
+        return LOCAL_URL
+    except psycopg2.OperationalError:
+        return server.resolve(None).url
+
+
+def _with_db(url: str, db: str) -> str:
+    if "?" in url:
+        head, query = url.split("?", 1)
+        return head.rsplit("/", 1)[0] + "/" + db + "?" + query
+    return url.rsplit("/", 1)[0] + "/" + db
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """A URL to a maintenance database of the test server."""
+    return _base_url()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_admin_url: str) -> str:
+    """A URL to a database made fresh for this test session."""
+    conn = psycopg2.connect(pg_admin_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {TEST_DB}")
+    conn.close()
+    return _with_db(pg_admin_url, TEST_DB)
+
+
+class Target:
+    """One empty PostgreSQL schema for one test."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.schema = "t_" + uuid.uuid4().hex[:10]
+        self.conn = psycopg2.connect(url)
+        self.conn.autocommit = True
+        self.sql(f'CREATE SCHEMA "{self.schema}"')
+
+    def sql(self, statement: str, params: tuple = ()) -> list[tuple]:
+        with self.conn.cursor() as cur:
+            cur.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.sql("SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY 1",
+                                       (self.schema,))]
+
+    def q(self, table: str) -> str:
+        return f'"{self.schema}"."{table}"'
+
+    def drop(self) -> None:
+        self.sql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        self.conn.close()
+
+
+@pytest.fixture
+def target(pg_url: str):
+    t = Target(pg_url)
+    yield t
+    t.drop()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    from pgparity.demo import build
+
+    return build(tmp_path_factory.mktemp("demo") / "demo.db", rows=3000)
+
+
+@pytest.fixture(scope="session")
+def dirty_db(tmp_path_factory) -> Path:
+    from pgparity.demo import build
+
+    return build(tmp_path_factory.mktemp("dirty") / "dirty.db", rows=500, dirty=True)
+
+
+def corpus(*parts: str) -> Path:
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus file {path} not present")
+    return path

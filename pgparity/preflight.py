@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from .plan import Plan, TablePlan
+from .profile import ts_valid_sql
 from .source import SqliteSource
 from .sqlnames import qs
 
@@ -129,7 +130,7 @@ def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str) -> tuple[
     elif "INT" in declared:
         where = f"typeof({qc}) NOT IN ('integer','null')"
     elif any(k in declared for k in ("DATE", "TIME")):
-        where = f"typeof({qc}) <> 'null' AND (typeof({qc}) <> 'text' OR julianday({qc}) IS NULL)"
+        where = f"typeof({qc}) <> 'null' AND NOT {ts_valid_sql(qc)}"
     elif "CHAR" in declared:
         where = f"length({qc}) > {declared.split('(')[-1].split(')')[0].strip() or 0}"
     else:

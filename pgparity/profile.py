@@ -51,11 +51,17 @@ def declared_scale(declared: str) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2) or 0)
 
 
+def ts_valid_sql(c: str) -> str:
+    """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way."""
+    return (f"(typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' AND julianday({c}) IS NOT NULL"
+            f" AND date({c}) = substr({c},1,10))")
+
+
 def _column_exprs(name: str, declared: str) -> list[str]:
     c = qs(name)
     is_text = f"typeof({c})='text'"
     tokens = ",".join(f"'{t}'" for t in BOOL_TOKENS)
-    ts_ok = f"({is_text} AND {c} GLOB '{_TS_GLOB}' AND julianday({c}) IS NOT NULL AND date({c}) = substr({c},1,10))"
+    ts_ok = ts_valid_sql(c)
     ps = declared_scale(declared)
     scale = (f"sum(typeof({c}) IN ('real','integer') AND round({c},{ps[1]}) <> {c}"
              f" OR abs({c}) >= 1e{ps[0] - ps[1]})") if ps else "0"

@@ -14,6 +14,7 @@ from decimal import Decimal
 import psycopg2
 
 from pgparity.plan import Plan, TablePlan
+from pgparity.sqlnames import qi
 
 
 def _src_value(value, pg_type: str, rule: str):
@@ -68,7 +69,7 @@ def table_rows(sqlite_path, pg_url: str, schema: str, tp: TablePlan) -> tuple[Co
     src = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
     src.text_factory = bytes
     cols_s = ", ".join('"' + c.name.replace('"', '""') + '"' for c in tp.columns)
-    rows_s = src.execute(f'SELECT {cols_s} FROM "{tp.name}"').fetchall()
+    rows_s = src.execute(f"SELECT {cols_s} FROM {qi(tp.name)}").fetchall()
     src.close()
     left = Counter()
     for row in rows_s:
@@ -81,8 +82,8 @@ def table_rows(sqlite_path, pg_url: str, schema: str, tp: TablePlan) -> tuple[Co
         left[_key(tuple(vals))] += 1
     conn = psycopg2.connect(pg_url)
     with conn.cursor() as cur:
-        cols_p = ", ".join('"' + c.pg_name + '"' for c in tp.columns)
-        cur.execute(f'SELECT {cols_p} FROM "{schema}"."{tp.pg_name}"')
+        cols_p = ", ".join(qi(c.pg_name) for c in tp.columns)
+        cur.execute(f"SELECT {cols_p} FROM {qi(schema)}.{qi(tp.pg_name)}")
         right = Counter(_key(tuple(_pg_value(v, c.pg_type) for c, v in zip(tp.columns, row)))
                         for row in cur.fetchall())
     conn.close()

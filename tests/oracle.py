@@ -6,6 +6,7 @@ Slow on purpose and sharing no code with the engine's reader, so a bug there can
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from datetime import date, datetime, timezone
@@ -17,7 +18,22 @@ from pgparity.plan import Plan, TablePlan
 from pgparity.sqlnames import qi
 
 
+_CANON = {"integer": "bigint", "smallint": "bigint", "timestamp without time zone": "timestamp",
+          "timestamp with time zone": "timestamptz", "real": "double precision", "json": "jsonb"}
+
+
+def canon(pg_type: str) -> str:
+    """format_type() spellings to the plan's own."""
+    base = re.sub(r"\(\d+(,\d+)?\)", "", pg_type).strip()
+    if base in ("character varying", "character"):
+        return "text"
+    if base == "numeric":
+        return pg_type
+    return _CANON.get(base, base)
+
+
 def _src_value(value, pg_type: str, rule: str):
+    pg_type = canon(pg_type)
     if value is None:
         return None
     if pg_type == "boolean":
@@ -49,6 +65,7 @@ def _src_value(value, pg_type: str, rule: str):
 
 
 def _pg_value(value, pg_type: str):
+    pg_type = canon(pg_type)
     if value is None:
         return None
     if pg_type == "bytea":

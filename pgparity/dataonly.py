@@ -1,0 +1,256 @@
+"""`--data-only`: load into a schema the application already created (Django, Alembic, Rails ...).
+
+Tables and columns are matched by name, case-insensitively; each value is converted to the
+existing column's type; values that cannot be kept exactly (too long, out of range, rounded away,
+a zone that would be dropped) are refused naming table, column and rowid. The schema is never
+altered: one transaction TRUNCATEs (when told), defers the FKs (switching non-deferrable ones back
+before commit), COPYs parents first, checks every FK, sets the app's own sequences past max(key),
+and commits.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, replace
+
+from .errors import RefusedError
+from .load import LoadOptions, LoadResult, Progress, _copy_table, _pg_message, _rollback, _sqlite_sequences, connect
+from .plan import ColumnPlan, TablePlan
+from .preflight import EXAMPLES, Finding, _row_id
+from .profile import BOOL_TOKENS, ts_valid_sql
+from .sqlnames import qi, qname, qs
+
+_INT_RANGE = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
+
+
+@dataclass(frozen=True)
+class TargetColumn:
+    name: str
+    type: str  # format_type(), e.g. 'character varying(50)', 'numeric(10,2)'
+    notnull: bool
+    has_default: bool
+    sequence: str | None
+
+
+def target_columns(cur, schema: str) -> dict[str, list[TargetColumn]]:
+    """Every table of `schema` with its columns, in column order."""
+    cur.execute("""
+        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+               a.atthasdef OR a.attidentity <> '',
+               pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY c.relname, a.attnum""", (schema,))
+    out: dict[str, list[TargetColumn]] = {}
+    for table, *col in cur.fetchall():
+        out.setdefault(table, []).append(TargetColumn(*col))
+    return out
+
+
+def _convert(c: ColumnPlan, tp: TablePlan, target: TargetColumn, profile) -> tuple[ColumnPlan, str | None, str]:
+    """(the column read for this target type, a SQLite condition for values it cannot keep, why)."""
+    q = qs(c.name)
+    t = target.type.lower()
+    base = re.sub(r"\(.*\)", "", t).strip()
+    text = [(f"CAST({q} AS TEXT)", "text")]
+    split = [(f"CASE WHEN typeof({q})='real' THEN {q} END", "real"),
+             (f"CASE WHEN typeof({q})<>'real' THEN CAST({q} AS TEXT) END", "text")]
+    new = replace(c, pg_name=target.name, pg_type=target.type, finish="none", select=text)
+    if base == "boolean":
+        tokens = ",".join(f"'{x}'" for x in BOOL_TOKENS)
+        new.select = [(f"lower(trim(CAST({q} AS TEXT)))", "text")]
+        return new, (f"NOT ((typeof({q})='integer' AND {q} IN (0,1)) OR (typeof({q})='text' AND "
+                     f"lower(trim({q})) IN ({tokens})))"), "not a boolean (0/1 or a boolean word)"
+    if base in _INT_RANGE:
+        lo, hi = _INT_RANGE[base]
+        new.select = [(q, "int")] if not (profile.texts or profile.reals or profile.blobs) else text
+        return new, f"typeof({q}) <> 'integer' OR {q} < {lo} OR {q} > {hi}", f"not an integer that fits {base}"
+    if base == "numeric":
+        new.select, new.finish = split, "real-split"
+        m = re.search(r"\((\d+),(\d+)\)", t)
+        bad = f"typeof({q}) NOT IN ('integer','real')"
+        if m:
+            p, s = int(m.group(1)), int(m.group(2))
+            bad += f" OR round({q},{s}) <> {q} OR abs({q}) >= 1e{p - s}"
+        return new, bad, f"not a number that {target.type} keeps exactly"
+    if base in ("double precision", "real"):
+        new.select = [(f"CAST({q} AS REAL)", "real")]
+        return new, f"typeof({q}) NOT IN ('integer','real')", "not a number"
+    if base.startswith("timestamp") or base == "date":
+        epochs = profile.integers and not profile.texts
+        if epochs:
+            new.select = [(f"datetime({q}, 'unixepoch')", "text")]
+            return new, f"typeof({q}) <> 'integer' OR {q} < 0", "not a unix epoch"
+        bad = f"NOT {ts_valid_sql(q)}"
+        if base == "timestamp without time zone":
+            return new, bad + f" OR {q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z'", \
+                "not a timestamp without zone (a zone offset would be dropped)"
+        if base == "date":
+            return new, bad + f" OR length({q}) <> 10", "not a plain date (a time of day would be lost)"
+        return new, bad, "not a timestamp"
+    if m := re.match(r"(character varying|character)\((\d+)\)", t):
+        new.select = split if profile.reals else text
+        new.finish = "real-split" if profile.reals else "none"
+        return new, f"length(CAST({q} AS TEXT)) > {m.group(2)}", f"longer than {target.type}"
+    if base == "bytea":
+        new.select = [(f"CASE WHEN {q} IS NULL THEN NULL ELSE '\\x' || hex({q}) END", "text")]
+        return new, None, ""
+    if base in ("json", "jsonb"):
+        return new, f"NOT json_valid({q})", "not valid JSON"
+    if profile.reals:
+        new.select, new.finish = split, "real-split"
+    return new, None, ""
+
+
+def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
+    """Map every planned table onto the existing schema; (plans, refusals, notes)."""
+    schema = opts.plan.schema
+    catalog = target_columns(cur, schema)
+    by_lower = {name.lower(): name for name in catalog}
+    plans, refusals, notes = [], [], []
+    for tp in prep.plan.tables:
+        name = by_lower.get(tp.name.lower())
+        if name is None:
+            refusals.append(Finding("refuse", tp.name, None, "no-target", tp.rows,
+                                    f"no table {tp.name!r} in schema {schema}", "create it, or --exclude it"))
+            continue
+        cols = {tc.name.lower(): tc for tc in catalog[name]}
+        new_cols = []
+        for c in tp.columns:
+            tc = cols.pop(c.name.lower(), None)
+            if tc is None:
+                refusals.append(Finding("refuse", tp.name, c.name, "no-target", tp.rows,
+                                        f"no column {c.name!r} in {schema}.{name}: its values would be lost",
+                                        "add the column to the target, or --exclude the table"))
+                continue
+            conv, bad, why = _convert(c, tp, tc, prep.profiles[tp.name][c.name])
+            new_cols.append(conv)
+            if bad and tp.rows:
+                refusals += _bad_values(prep.source, tp, c.name, tc, bad, why)
+            if conv.pg_type.split("(")[0] != c.pg_type.split("(")[0]:
+                notes.append(f"{tp.name}.{c.name}: {c.declared or 'untyped'} -> existing {tc.type}")
+        for tc in cols.values():
+            if tc.notnull and not tc.has_default:
+                refusals.append(Finding("refuse", tp.name, tc.name, "no-source", tp.rows,
+                                        f"target column {tc.name} is NOT NULL without default and has no source",
+                                        "give it a default in the target schema"))
+        plans.append(replace(tp, pg_name=name, columns=new_cols))
+    return plans, refusals, notes
+
+
+def _bad_values(src, tp: TablePlan, column: str, tc: TargetColumn, bad: str, why: str) -> list[Finding]:
+    q = qs(column)
+    where = f"{q} IS NOT NULL AND ({bad})"
+    count = src.query(f"SELECT count(*) FROM {qs(tp.name)} WHERE {where}")[0][0]
+    if not count:
+        return []
+    ex = [tuple(r) for r in src.query(f"SELECT {_row_id(tp)}, {q} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}")]
+    return [Finding("refuse", tp.name, column, "cannot-keep", count, f"value {why} (target column is {tc.type})",
+                    "widen the target column, or fix the rows", ex)]
+
+
+def fk_order(cur, schema: str, tables: list[TablePlan]) -> list[TablePlan]:
+    """Parents before children (by the target's FKs); cycles keep their given order."""
+    cur.execute("""SELECT cl.relname, pcl.relname FROM pg_constraint co
+                   JOIN pg_class cl ON cl.oid = co.conrelid JOIN pg_class pcl ON pcl.oid = co.confrelid
+                   JOIN pg_namespace n ON n.oid = cl.relnamespace
+                   WHERE co.contype = 'f' AND n.nspname = %s AND cl.oid <> pcl.oid""", (schema,))
+    parents: dict[str, set[str]] = {}
+    for child, parent in cur.fetchall():
+        parents.setdefault(child, set()).add(parent)
+    ordered, placed = [], set()
+    pending = list(tables)
+    while pending:
+        ready = [t for t in pending if not (parents.get(t.pg_name, set()) - placed - {t.pg_name})
+                 or not (parents.get(t.pg_name, set()) & {p.pg_name for p in pending})]
+        ready = ready or pending[:1]  # a cycle: deferred constraints must resolve it
+        for t in ready:
+            ordered.append(t)
+            placed.add(t.pg_name)
+            pending.remove(t)
+    return ordered
+
+
+def load_data_only(prep, url: str, opts, progress: Progress | None = None) -> LoadResult:
+    """Load the prepared source into the existing schema, in one transaction."""
+    started = time.monotonic()
+    schema = opts.plan.schema
+    lopts = LoadOptions(orphans=opts.policy.orphans, nul=opts.policy.nul, bad_utf8=opts.policy.bad_utf8)
+    conn = connect(url)
+    result = LoadResult()
+    try:
+        import psycopg2
+
+        with conn.cursor() as cur:
+            cur.execute("SET TimeZone = %s", (opts.plan.source_tz,))
+            plans, refusals, notes = adapt(prep, cur, opts)
+            if refusals:
+                raise RefusedError("the existing schema cannot keep every value; nothing was written:\n  "
+                                   + "\n  ".join(f.line() for f in refusals))
+            result.notes += notes
+            _empty_or_refuse(cur, schema, plans, opts.truncate)
+            rigid = _defer_foreign_keys(cur, schema, plans)
+            for tp in fk_order(cur, schema, plans):
+                result.tables.append(_copy_table(cur, prep.source, tp, schema, lopts, progress))
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every FK is checked here, inside the transaction
+            for table, name in rigid:
+                cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} NOT DEFERRABLE")
+            _set_sequences(cur, schema, plans, result.notes, _sqlite_sequences(prep.source))
+            cur.execute("ANALYZE " + ", ".join(qname(schema, t.pg_name) for t in plans) if plans else "SELECT 1")
+        conn.commit()
+    except psycopg2.Error as exc:
+        _rollback(conn)
+        from .errors import TargetError
+
+        raise TargetError(f"PostgreSQL refused the data-only load: {_pg_message(exc)}; nothing was committed") from None
+    except BaseException:
+        _rollback(conn)
+        raise
+    finally:
+        conn.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _defer_foreign_keys(cur, schema: str, plans: list[TablePlan]) -> list[tuple[str, str]]:
+    """Make the loaded tables' FKs deferred for this transaction, so load order does not matter
+    (circular FKs included). Non-deferrable ones are switched back before commit: the schema that
+    is committed is the one that was there."""
+    cur.execute("""SELECT cl.relname, co.conname FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid
+                   JOIN pg_namespace n ON n.oid = cl.relnamespace
+                   WHERE co.contype = 'f' AND NOT co.condeferrable AND n.nspname = %s AND cl.relname = ANY(%s)""",
+                (schema, [t.pg_name for t in plans]))
+    rigid = [tuple(r) for r in cur.fetchall()]
+    for table, name in rigid:
+        cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} DEFERRABLE INITIALLY DEFERRED")
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    return rigid
+
+
+def _empty_or_refuse(cur, schema: str, plans: list[TablePlan], truncate: bool) -> None:
+    full = []
+    for tp in plans:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {qname(schema, tp.pg_name)})")
+        if cur.fetchone()[0]:
+            full.append(tp.pg_name)
+    if full and not truncate:
+        raise RefusedError(f"target table(s) already hold rows: {', '.join(full)}; nothing was written. "
+                           "Use --truncate to empty them first (in the same transaction)")
+    if full:  # all loaded tables at once: FKs among them forbid truncating one alone
+        cur.execute("TRUNCATE " + ", ".join(qname(schema, t.pg_name) for t in plans))
+
+
+def _set_sequences(cur, schema: str, plans: list[TablePlan], notes: list[str], floors: dict[str, int]) -> None:
+    """Every sequence owned by a loaded column goes past max(key) and SQLite's AUTOINCREMENT counter."""
+    for tp in plans:
+        table = qname(schema, tp.pg_name)
+        for c in tp.columns:
+            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, c.pg_name))
+            seq = cur.fetchone()[0]
+            if not seq:
+                continue
+            floor = floors.get(tp.name, 0)
+            cur.execute(f"SELECT setval(%s, GREATEST(coalesce(max({qi(c.pg_name)}), 0), %s, 1), "
+                        f"coalesce(max({qi(c.pg_name)}), 0) > 0 OR %s > 0) FROM {table}", (seq, floor, floor))
+            notes.append(f"sequence {seq} set past max({tp.pg_name}.{c.pg_name})")

@@ -1,0 +1,237 @@
+"""Content parity: an order-independent checksum per table, and on a mismatch the exact differing rows.
+
+Each side is read once, in Arrow batches, both sides at the same time; values are turned into the
+rule's canonical form and hashed per row (vectorised, polars); memory holds one batch plus
+(key, hash) per row. Only when the checksums differ are the differing rows fetched again, by key.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from ..sqlnames import qi, qname, qs
+from .pairing import Comparison, TablePair
+from .rules import canonical_source, canonical_target
+
+BATCH_ROWS = 131_072
+DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts beyond are per row only
+_SENTINEL = {"int": "0", "real": "0.5", "text": "''", "blob": "x''"}
+HASH_SEED = 20261126
+
+
+@dataclass
+class RowDiff:
+    kind: str  # 'missing' (in SQLite, not in PostgreSQL) | 'extra' | 'changed'
+    key: dict
+    column: str | None = None
+    source: object = None
+    target: object = None
+
+
+@dataclass
+class ContentResult:
+    table: str
+    source_rows: int
+    target_rows: int
+    source_checksum: str
+    target_checksum: str
+    missing: int = 0
+    extra: int = 0
+    changed: int = 0
+    examples: list[RowDiff] = field(default_factory=list)
+    column_changes: dict[str, int] = field(default_factory=dict)  # column -> changed rows (attributed)
+    attributed_rows: int = 0
+    keyed: bool = True
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.source_checksum == self.target_checksum and self.source_rows == self.target_rows
+
+
+def _source_sql(tp: TablePair, locator: bool, where: str = "") -> str:
+    exprs = [e for c in tp.compared for e in c.rule.src_select]
+    if locator:
+        exprs.append(("rowid", "int"))
+    sentinel = ", ".join(f"{_SENTINEL[k]} AS c{i}" for i, (_, k) in enumerate(exprs))
+    body = ", ".join(f"{e} AS c{i}" for i, (e, _) in enumerate(exprs))
+    rest = f"SELECT {body} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
+    return f"SELECT {sentinel} UNION ALL {rest}"
+
+
+def _target_sql(tp: TablePair, schema: str, locator: bool, where: str = "") -> str:
+    exprs = [c.rule.pg_select for c in tp.compared]
+    if locator:
+        exprs.append("ctid::text")
+    return f"SELECT {', '.join(exprs)} FROM {qname(schema, tp.target.name)}" + (f" WHERE {where}" if where else "")
+
+
+def _canon_source(tp: TablePair, batch: pa.RecordBatch, cmp: Comparison) -> list[pa.Array]:
+    out, i = [], 0
+    for c in tp.compared:
+        n = len(c.rule.src_select)
+        out += canonical_source(c.rule, [batch.column(j) for j in range(i, i + n)], cmp.settings)
+        i += n
+    return out
+
+
+def _canon_target(tp: TablePair, batch: pa.RecordBatch, cmp: Comparison) -> list[pa.Array]:
+    out = []
+    for i, c in enumerate(tp.compared):
+        out += canonical_target(c.rule, batch.column(i), cmp.settings)
+    return out
+
+
+def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> pl.DataFrame:
+    """(key columns, h, loc) for one batch; h hashes every canonical value of the row."""
+    names = [f"v{i}" for i in range(len(values))]
+    df = pl.from_arrow(pa.table(values, names=names))
+    out = {"h": df.hash_rows(seed=HASH_SEED)}
+    positions = {id(c): i for i, c in enumerate(tp.compared)}
+    for k, col in enumerate(tp.key):
+        out[f"k{k}"] = df[f"v{2 * positions[id(col)]}"]
+    if locator is not None:
+        out["loc"] = pl.from_arrow(locator.cast(pa.string()))
+    return pl.DataFrame(out)
+
+
+def _read_source(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+    frames, first = [], True
+    for batch in cmp.source.batches(_source_sql(tp, locator), BATCH_ROWS):
+        if first:
+            batch, first = batch.slice(1), False
+        if batch.num_rows:
+            loc = batch.column(batch.num_columns - 1) if locator else None
+            frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc))
+    return pl.concat(frames) if frames else _empty(tp, locator)
+
+
+def _read_target(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+    frames = []
+    cur = cmp.pg.cursor()
+    try:
+        cur.execute(_target_sql(tp, cmp.settings.schema, locator))
+        for batch in cur.fetch_record_batch():
+            if batch.num_rows:
+                loc = batch.column(batch.num_columns - 1) if locator else None
+                frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc))
+    finally:
+        cur.close()
+    return pl.concat(frames) if frames else _empty(tp, locator)
+
+
+def _empty(tp: TablePair, locator: bool) -> pl.DataFrame:
+    cols = {"h": pl.Series([], dtype=pl.UInt64)}
+    for k in range(len(tp.key)):
+        cols[f"k{k}"] = pl.Series([], dtype=pl.Null)
+    if locator:
+        cols["loc"] = pl.Series([], dtype=pl.String)
+    return pl.DataFrame(cols)
+
+
+def _checksum(df: pl.DataFrame) -> str:
+    total = np.sum(df["h"].to_numpy(), dtype=np.uint64) if df.height else np.uint64(0)
+    return f"{df.height}:{int(total):016x}"
+
+
+def compare_content(cmp: Comparison, tp: TablePair) -> ContentResult:
+    """Checksum both sides; on a difference, classify every differing row and detail the first ones."""
+    t0 = time.monotonic()
+    locator = not tp.key
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid)
+        ft = pool.submit(_read_target, cmp, tp, locator)
+        src, tgt = fs.result(), ft.result()
+    res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key))
+    if not res.ok:
+        if tp.key:
+            _keyed_diff(cmp, tp, src, tgt, res)
+        else:
+            _multiset_diff(cmp, tp, src, tgt, res)
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+def _align_keys(src: pl.DataFrame, tgt: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    for k in keys:
+        if src[k].dtype != tgt[k].dtype:
+            if src[k].dtype == pl.Null:
+                src = src.with_columns(pl.col(k).cast(tgt[k].dtype))
+            elif tgt[k].dtype == pl.Null:
+                tgt = tgt.with_columns(pl.col(k).cast(src[k].dtype))
+            else:
+                src = src.with_columns(pl.col(k).cast(pl.String))
+                tgt = tgt.with_columns(pl.col(k).cast(pl.String))
+    return src, tgt
+
+
+def _keyed_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.DataFrame, res: ContentResult) -> None:
+    keys = [f"k{i}" for i in range(len(tp.key))]
+    src, tgt = _align_keys(src, tgt, keys)
+    # a key present twice in the target (no PK there) counts its extra copies as extra rows
+    dup = tgt.group_by(keys).len().filter(pl.col("len") > 1)
+    joined = src.join(tgt, on=keys, how="full", suffix="_t", coalesce=True, nulls_equal=True)
+    missing = joined.filter(pl.col("h_t").is_null())
+    extra = joined.filter(pl.col("h").is_null())
+    changed = joined.filter(pl.col("h").is_not_null() & pl.col("h_t").is_not_null() & (pl.col("h") != pl.col("h_t")))
+    res.missing, res.extra, res.changed = missing.height, extra.height + int(dup["len"].sum() - dup.height if dup.height else 0), changed.height
+    n = cmp.settings.examples
+    from .detail import detail_changed, rows_by_key
+
+    res.examples += [RowDiff("missing", k, None, row, None) for k, row in rows_by_key(cmp, tp, missing, "source", n)]
+    res.examples += [RowDiff("extra", k, None, None, row) for k, row in rows_by_key(cmp, tp, extra, "target", n)]
+    if dup.height:
+        res.examples += [RowDiff("extra", k, None, None, f"{c} copies of this key")
+                         for k, c in zip(_key_dicts(tp, dup, keys), dup["len"].to_list())][:n]
+    diffs, per_column, attributed = detail_changed(cmp, tp, changed.head(DETAIL_ROWS), n)
+    res.examples += diffs
+    res.column_changes, res.attributed_rows = per_column, attributed
+
+
+def _key_dicts(tp: TablePair, df: pl.DataFrame, keys: list[str]) -> list[dict]:
+    names = [c.name for c in tp.key]
+    return [dict(zip(names, row)) for row in df.select(keys).iter_rows()]
+
+
+def _multiset_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.DataFrame,
+                   res: ContentResult) -> None:
+    sc = src.group_by("h").agg(pl.len().alias("n"), pl.col("loc").first().alias("loc"))
+    tc = tgt.group_by("h").agg(pl.len().alias("n_t"), pl.col("loc").first().alias("loc_t"))
+    j = sc.join(tc, on="h", how="full", coalesce=True).with_columns(
+        pl.col("n").fill_null(0), pl.col("n_t").fill_null(0))
+    miss = j.filter(pl.col("n") > pl.col("n_t"))
+    extra = j.filter(pl.col("n_t") > pl.col("n"))
+    res.missing = int((miss["n"] - miss["n_t"]).sum()) if miss.height else 0
+    res.extra = int((extra["n_t"] - extra["n"]).sum()) if extra.height else 0
+    from .detail import rows_by_locator
+
+    n = cmp.settings.examples
+    res.examples += [RowDiff("missing", {"rowid": loc}, None, row, None)
+                     for loc, row in rows_by_locator(cmp, tp, miss["loc"].to_list()[:n], "source")]
+    res.examples += [RowDiff("extra", {"ctid": loc}, None, None, row)
+                     for loc, row in rows_by_locator(cmp, tp, extra["loc_t"].to_list()[:n], "target")]
+
+
+def key_where_sql(tp: TablePair, keys: list[tuple], side: str) -> str:
+    """A WHERE clause selecting rows by canonical key values (keys are ints or texts)."""
+    cols = [qs(c.name) if side == "source" else qi(c.target.name) for c in tp.key]
+
+    def lit(v) -> str:
+        if v is None:
+            return "NULL"
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return repr(v)
+        return "'" + str(v).replace("'", "''") + "'"
+
+    if len(cols) == 1:
+        return f"{cols[0]} IN ({', '.join(lit(k[0]) for k in keys)})"
+    rows = ", ".join("(" + ", ".join(lit(v) for v in k) + ")" for k in keys)
+    if side == "source":
+        return f"({', '.join(cols)}) IN (VALUES {rows})"
+    return f"({', '.join(cols)}) IN ({rows})"

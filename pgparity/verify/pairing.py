@@ -1,0 +1,157 @@
+"""Pair a SQLite file with a PostgreSQL schema: which table and column is whose, compared by which rule.
+
+Both sides are read in one consistent snapshot each (a SQLite read transaction, a PostgreSQL
+REPEATABLE READ transaction), held for the life of the `Comparison`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from ..errors import TargetError
+from ..schema import Column, Schema, Table, inspect_schema
+from ..source import SqliteSource
+from ..sqlnames import PG_NAME_BYTES
+from .catalog import PgColumn, PgTable, read_catalog
+from .rules import Rule, Settings, infer
+
+
+@dataclass
+class ColumnPair:
+    source: Column
+    target: PgColumn | None
+    rule: Rule | None
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+
+@dataclass
+class TablePair:
+    source: Table
+    target: PgTable | None
+    columns: list[ColumnPair]
+    key: list[ColumnPair] = field(default_factory=list)  # empty: compared as a multiset
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def compared(self) -> list[ColumnPair]:
+        return [c for c in self.columns if c.rule is not None]
+
+
+def match_name(name: str, candidates: list[str]) -> str | None:
+    """The PostgreSQL name for a SQLite name: exact, case-folded, or cut to 63 bytes (plain or hashed)."""
+    if name in candidates:
+        return name
+    low = {c.lower(): c for c in candidates}
+    if name.lower() in low:
+        return low[name.lower()]
+    raw = name.encode()
+    if len(raw) > PG_NAME_BYTES:
+        plain = raw[:PG_NAME_BYTES].decode("utf-8", "ignore")
+        tag = "_" + hashlib.sha1(raw).hexdigest()[:8]
+        hashed = raw[: PG_NAME_BYTES - len(tag)].decode("utf-8", "ignore") + tag
+        for cand in (plain, hashed, plain.lower(), hashed.lower()):
+            if cand in candidates:
+                return cand
+    return None
+
+
+class Comparison:
+    """A SQLite file and a PostgreSQL schema, opened once, paired table by table."""
+
+    def __init__(self, sqlite_path: str, pg_url: str, settings: Settings, tables: list[str] | None = None,
+                 exclude: list[str] | None = None, redact: tuple[str, ...] = ()):
+        self.settings = settings
+        self.redact = redact
+        self.pg_url = pg_url
+        self.source = SqliteSource.open(sqlite_path)
+        self.pg = _pg_connect(pg_url)
+        self.schema: Schema = inspect_schema(self.source)
+        self.catalog: dict[str, PgTable] = self._catalog()
+        keep = {t.lower() for t in tables or []}
+        drop = {t.lower() for t in exclude or []}
+        self.tables = [self._pair(t) for t in self.schema.tables
+                       if (not keep or t.name.lower() in keep) and t.name.lower() not in drop]
+
+    def _catalog(self) -> dict[str, PgTable]:
+        cur = _PgCursor(self.pg)
+        return read_catalog(cur, self.settings.schema)
+
+    def table(self, name: str) -> TablePair:
+        return next(t for t in self.tables if t.name == name)
+
+    def _pair(self, table: Table) -> TablePair:
+        target_name = match_name(table.name, list(self.catalog))
+        target = self.catalog.get(target_name) if target_name else None
+        cols = []
+        for col in table.columns:
+            tcol = None
+            if target is not None:
+                tname = match_name(col.name, [c.name for c in target.columns])
+                tcol = target.column(tname) if tname else None
+            rule = infer(col.name, col.type, tcol.name, tcol.type, self.settings) if tcol else None
+            cols.append(ColumnPair(col, tcol, rule))
+        pair = TablePair(table, target, cols)
+        by_name = {c.name: c for c in cols}
+        key = [by_name[k] for k in table.primary_key]
+        if key and all(k.rule is not None for k in key):
+            pair.key = key
+        return pair
+
+    def pg_query(self, sql: str) -> list[tuple]:
+        """A small query inside the PostgreSQL snapshot."""
+        cur = self.pg.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetchall()
+        except Exception as exc:  # noqa: BLE001
+            raise TargetError(f"PostgreSQL query failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.source.close()
+        try:
+            self.pg.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _pg_connect(url: str):
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    try:
+        conn = adbc_pg.connect(url, autocommit=True)
+        cur = conn.cursor()
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cur.execute("SET TimeZone = 'UTC'")
+        cur.close()
+    except Exception as exc:  # noqa: BLE001
+        from ..server import redact
+
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TargetError(f"cannot connect to PostgreSQL at {redact(url)}: {msg}") from None
+    return conn
+
+
+class _PgCursor:
+    """The two DB-API calls read_catalog needs, with %s parameters inlined as literals."""
+
+    def __init__(self, conn):
+        self._cur = conn.cursor()
+
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        self._cur.execute(sql.replace("%s", "{}").format(*(_literal(p) for p in params)))
+
+    def fetchall(self) -> list[tuple]:
+        return self._cur.fetchall()
+
+
+def _literal(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"

@@ -10,7 +10,6 @@ and commits.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
 
@@ -18,11 +17,8 @@ from .errors import RefusedError
 from .load import LoadOptions, LoadResult, Progress, _copy_table, _pg_message, _rollback, _sqlite_sequences, connect
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
-from .profile import BOOL_TOKENS, ts_valid_sql
+from .fit import INT_RANGE, base_type, misfit
 from .sqlnames import qi, qname, qs
-
-_INT_RANGE = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
-
 
 @dataclass(frozen=True)
 class TargetColumn:
@@ -48,59 +44,29 @@ def target_columns(cur, schema: str) -> dict[str, list[TargetColumn]]:
     return out
 
 
-def _convert(c: ColumnPlan, tp: TablePlan, target: TargetColumn, profile) -> tuple[ColumnPlan, str | None, str]:
+def _convert(c: ColumnPlan, target: TargetColumn, profile) -> tuple[ColumnPlan, str | None, str]:
     """(the column read for this target type, a SQLite condition for values it cannot keep, why)."""
     q = qs(c.name)
-    t = target.type.lower()
-    base = re.sub(r"\(.*\)", "", t).strip()
+    base = base_type(target.type)
+    epochs = bool(profile.integers and not profile.texts)
+    bad, why = misfit(q, target.type, epochs if base.startswith(("timestamp", "date")) else None)
     text = [(f"CAST({q} AS TEXT)", "text")]
     split = [(f"CASE WHEN typeof({q})='real' THEN {q} END", "real"),
              (f"CASE WHEN typeof({q})<>'real' THEN CAST({q} AS TEXT) END", "text")]
     new = replace(c, pg_name=target.name, pg_type=target.type, finish="none", select=text)
     if base == "boolean":
-        tokens = ",".join(f"'{x}'" for x in BOOL_TOKENS)
         new.select = [(f"lower(trim(CAST({q} AS TEXT)))", "text")]
-        return new, (f"NOT ((typeof({q})='integer' AND {q} IN (0,1)) OR (typeof({q})='text' AND "
-                     f"lower(trim({q})) IN ({tokens})))"), "not a boolean (0/1 or a boolean word)"
-    if base in _INT_RANGE:
-        lo, hi = _INT_RANGE[base]
-        new.select = [(q, "int")] if not (profile.texts or profile.reals or profile.blobs) else text
-        return new, f"typeof({q}) <> 'integer' OR {q} < {lo} OR {q} > {hi}", f"not an integer that fits {base}"
-    if base == "numeric":
-        new.select, new.finish = split, "real-split"
-        m = re.search(r"\((\d+),(\d+)\)", t)
-        bad = f"typeof({q}) NOT IN ('integer','real')"
-        if m:
-            p, s = int(m.group(1)), int(m.group(2))
-            bad += f" OR round({q},{s}) <> {q} OR abs({q}) >= 1e{p - s}"
-        return new, bad, f"not a number that {target.type} keeps exactly"
-    if base in ("double precision", "real"):
+    elif base in INT_RANGE and not (profile.texts or profile.reals or profile.blobs):
+        new.select = [(q, "int")]
+    elif base in ("double precision", "real"):
         new.select = [(f"CAST({q} AS REAL)", "real")]
-        return new, f"typeof({q}) NOT IN ('integer','real')", "not a number"
-    if base.startswith("timestamp") or base == "date":
-        epochs = profile.integers and not profile.texts
-        if epochs:
-            new.select = [(f"datetime({q}, 'unixepoch')", "text")]
-            return new, f"typeof({q}) <> 'integer' OR {q} < 0", "not a unix epoch"
-        bad = f"NOT {ts_valid_sql(q)}"
-        if base == "timestamp without time zone":
-            return new, bad + f" OR {q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z'", \
-                "not a timestamp without zone (a zone offset would be dropped)"
-        if base == "date":
-            return new, bad + f" OR length({q}) <> 10", "not a plain date (a time of day would be lost)"
-        return new, bad, "not a timestamp"
-    if m := re.match(r"(character varying|character)\((\d+)\)", t):
-        new.select = split if profile.reals else text
-        new.finish = "real-split" if profile.reals else "none"
-        return new, f"length(CAST({q} AS TEXT)) > {m.group(2)}", f"longer than {target.type}"
-    if base == "bytea":
+    elif (base.startswith("timestamp") or base == "date") and epochs:
+        new.select = [(f"datetime({q}, 'unixepoch')", "text")]
+    elif base == "bytea":
         new.select = [(f"CASE WHEN {q} IS NULL THEN NULL ELSE '\\x' || hex({q}) END", "text")]
-        return new, None, ""
-    if base in ("json", "jsonb"):
-        return new, f"NOT json_valid({q})", "not valid JSON"
-    if profile.reals:
+    elif profile.reals and base not in INT_RANGE:
         new.select, new.finish = split, "real-split"
-    return new, None, ""
+    return new, bad, why
 
 
 def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
@@ -124,7 +90,7 @@ def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
                                         f"no column {c.name!r} in {schema}.{name}: its values would be lost",
                                         "add the column to the target, or --exclude the table"))
                 continue
-            conv, bad, why = _convert(c, tp, tc, prep.profiles[tp.name][c.name])
+            conv, bad, why = _convert(c, tc, prep.profiles[tp.name][c.name])
             new_cols.append(conv)
             if bad and tp.rows:
                 refusals += _bad_values(prep.source, tp, c.name, tc, bad, why)

@@ -1,0 +1,59 @@
+"""Which SQLite values a PostgreSQL column type cannot keep exactly, as a SQLite condition.
+
+Shared by `--data-only` (refuse before writing) and the schema check (a target type that does not
+fit the values is a finding).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .profile import BOOL_TOKENS, ts_valid_sql
+
+INT_RANGE = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
+
+
+def base_type(pg_type: str) -> str:
+    """'numeric(10,2)' -> 'numeric', 'timestamp(6) without time zone' -> 'timestamp without time zone'."""
+    return re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", pg_type.lower())).strip()
+
+
+def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None, str]:
+    """(SQLite condition true for a non-NULL value `pg_type` cannot keep, why) for the quoted column `q`.
+
+    `epochs`: True when integers are unix epochs, False when they are not, None when either may be.
+    """
+    t = pg_type.lower()
+    base = base_type(t)
+    if base == "boolean":
+        tokens = ",".join(f"'{x}'" for x in BOOL_TOKENS)
+        return (f"NOT ((typeof({q}) IN ('integer','real') AND {q} IN (0,1)) OR (typeof({q})='text' AND "
+                f"lower(trim({q})) IN ({tokens})))"), "not a boolean (0/1 or a boolean word)"
+    if base in INT_RANGE:
+        lo, hi = INT_RANGE[base]
+        return f"typeof({q}) <> 'integer' OR {q} < {lo} OR {q} > {hi}", f"not an integer that fits {base}"
+    if base == "numeric":
+        bad = f"typeof({q}) NOT IN ('integer','real')"
+        if m := re.search(r"\((\d+),\s*(\d+)\)", t):
+            p, s = int(m.group(1)), int(m.group(2))
+            bad += f" OR round({q},{s}) <> {q} OR abs({q}) >= 1e{p - s}"
+        return bad, f"not a number that {pg_type} keeps exactly"
+    if base in ("double precision", "real"):
+        return f"typeof({q}) NOT IN ('integer','real')", "not a number"
+    if base.startswith("timestamp") or base == "date":
+        if epochs:
+            return f"typeof({q}) <> 'integer' OR {q} < 0", "not a unix epoch"
+        ok = ts_valid_sql(q) if epochs is False else f"({ts_valid_sql(q)} OR typeof({q}) = 'integer')"
+        bad = f"NOT {ok}"
+        if base == "timestamp without time zone":
+            return (bad + f" OR {q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z'",
+                    "not a timestamp without zone (a zone offset would be dropped)")
+        if base == "date":
+            return bad + f" OR (typeof({q})='text' AND length({q}) <> 10)", \
+                "not a plain date (a time of day would be lost)"
+        return bad, "not a timestamp"
+    if m := re.match(r"(character varying|character)\((\d+)\)", t):
+        return f"length(CAST({q} AS TEXT)) > {m.group(2)}", f"longer than {pg_type}"
+    if base in ("json", "jsonb"):
+        return f"NOT json_valid({q})", "not valid JSON"
+    return None, ""

@@ -1,0 +1,49 @@
+"""Text fidelity: character lengths equal (mojibake, double encoding), NUL per policy, varchar limits."""
+
+from __future__ import annotations
+
+import re
+
+from ..sqlnames import qi, qname, qs
+from .outcome import Outcome, failed, passed
+from .pairing import Comparison, TablePair
+
+
+def text_columns(tp: TablePair) -> list:
+    return [c for c in tp.compared if c.rule.canon == "text" and c.rule.name == "text"]
+
+
+def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
+    cols = text_columns(tp)
+    if not cols:
+        return passed("text", tp.name, "no text columns")
+    src_exprs, tgt_exprs = [], []
+    for c in cols:
+        q, p = qs(c.name), qi(c.target.name)
+        # length() stops at a NUL; counted with NULs removed, the sum is what a NUL-stripping copy holds
+        src_exprs += [f"sum(length(replace(CAST({q} AS TEXT), char(0), '')))", f"sum(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)",
+                      f"max(length(CAST({q} AS TEXT)))"]
+        tgt_exprs += [f"sum(char_length({p}::text))"]
+    src = cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]
+    tgt = cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]
+    lines = []
+    for i, c in enumerate(cols):
+        s_len, s_nul, s_max = (v or 0 for v in src[3 * i: 3 * i + 3])
+        t_len = int(tgt[i] or 0)
+        if s_nul and cmp.settings.nul_policy == "fail":
+            ex = cmp.source.query(f"SELECT rowid FROM {qs(tp.name)} WHERE typeof({qs(c.name)})='text' AND "
+                                  f"instr(CAST({qs(c.name)} AS BLOB), x'00') > 0 LIMIT 3")
+            lines.append(f"{tp.name}.{c.name}: {s_nul} SQLite value(s) hold NUL characters PostgreSQL text cannot "
+                         f"store (rowid {', '.join(str(r[0]) for r in ex)}); pass --nul-policy strip if stripping "
+                         "them is the accepted policy")
+        if s_len != t_len:
+            lines.append(f"{tp.name}.{c.name}: total characters differ: SQLite {s_len}, PostgreSQL {t_len} "
+                         f"({t_len - s_len:+d}; mojibake, double encoding or trimming)")
+        m = re.match(r"(character varying|character)\((\d+)\)", c.target.type)
+        if m and s_max > int(m.group(2)):
+            lines.append(f"{tp.name}.{c.name}: longest SQLite value has {s_max} characters, "
+                         f"PostgreSQL column is {c.target.type}")
+    if lines:
+        return failed("text", tp.name, f"{len(lines)} text problem(s)", lines)
+    return passed("text", tp.name, f"{len(cols)} text column(s): character counts equal")
+

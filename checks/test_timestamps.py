@@ -1,0 +1,15 @@
+"""Timestamps: every value read, no zone shift, fractional seconds kept, min and max equal."""
+
+import pytest
+
+from pgparity.verify.timestamps import check_timestamps, timestamp_columns
+
+pytestmark = pytest.mark.timestamps
+
+
+def applies(table) -> bool:
+    return bool(timestamp_columns(table))
+
+
+def test_timestamps(comparison, table, verdict):
+    verdict(check_timestamps(comparison, table))

@@ -1,0 +1,159 @@
+"""pytest wiring for the parity checks: options, the SQLite/PostgreSQL pair, one test per (check, table).
+
+    pytest checks/ --sqlite app.db --pg postgresql://user@host/db
+    pytest checks/ -k shipped_items -m "content or counts"
+
+Options come from the command line, else the environment (PGPARITY_SQLITE, DATABASE_URL), else
+`pgparity.toml` ([pgparity] table), else defaults. With no URL at all, the throwaway server that
+migrate.py started is used.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
+COMPARISON = pytest.StashKey()
+OUTCOMES = pytest.StashKey()
+
+DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
+            "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("pgparity", "pgparity: compare a SQLite file with its PostgreSQL copy")
+    g.addoption("--sqlite", metavar="PATH", help="the SQLite file (env PGPARITY_SQLITE)")
+    g.addoption("--pg", metavar="URL", help="the PostgreSQL URL (env DATABASE_URL; default: pgparity's throwaway)")
+    g.addoption("--pg-schema", metavar="NAME", help="PostgreSQL schema holding the copy (default public)")
+    g.addoption("--table", action="append", metavar="NAME", help="check only this table (repeat)")
+    g.addoption("--exclude-table", action="append", metavar="NAME", help="skip this table (repeat)")
+    g.addoption("--source-tz", metavar="ZONE", help="zone of naive SQLite timestamps vs timestamptz (default UTC)")
+    g.addoption("--float-tolerance", type=float, metavar="REL", help="relative float tolerance (default 0: exact)")
+    g.addoption("--examples", type=int, metavar="N", help="differing rows shown per failure (default 10)")
+    g.addoption("--nul-policy", choices=["fail", "strip"], help="NUL characters in SQLite text: a failure (default) "
+                "or expected to be stripped")
+    g.addoption("--redact", action="append", metavar="COLUMN", help="also redact this column in examples (repeat)")
+    g.addoption("--pgparity-config", metavar="FILE", help="settings file (default ./pgparity.toml if present)")
+    g.addoption("--reports", metavar="DIR", help="where reports go (default reports)")
+
+
+def _running_checks(config: pytest.Config) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == CHECKS_DIR or CHECKS_DIR in path.parents:
+            return True
+    return False
+
+
+def _file_settings(config: pytest.Config) -> dict:
+    name = config.getoption("--pgparity-config")
+    path = Path(name) if name else Path.cwd() / "pgparity.toml"
+    if not path.exists():
+        if name:
+            raise pytest.UsageError(f"--pgparity-config: no such file {path}")
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text()).get("pgparity", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise pytest.UsageError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - set(DEFAULTS) - {"sqlite", "pg", "waivers"}
+    if unknown:
+        raise pytest.UsageError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(set(DEFAULTS) | {'sqlite', 'pg'}))})")
+    return data
+
+
+def resolve_settings(config: pytest.Config) -> dict:
+    """Command line, then environment, then pgparity.toml, then defaults."""
+    merged = {**DEFAULTS, **_file_settings(config)}
+    cli = {"sqlite": config.getoption("--sqlite"), "pg": config.getoption("--pg"),
+           "schema": config.getoption("--pg-schema"), "tables": config.getoption("--table"),
+           "exclude": config.getoption("--exclude-table"), "source_tz": config.getoption("--source-tz"),
+           "float_tolerance": config.getoption("--float-tolerance"), "examples": config.getoption("--examples"),
+           "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
+           "reports": config.getoption("--reports")}
+    env = {"sqlite": os.environ.get("PGPARITY_SQLITE"), "pg": os.environ.get("DATABASE_URL")}
+    for key, value in env.items():
+        if value and not cli.get(key):
+            cli[key] = value
+    merged.update({k: v for k, v in cli.items() if v is not None})
+    return merged
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[OUTCOMES] = {}
+    if not _running_checks(config):
+        return
+    s = resolve_settings(config)
+    if not s.get("sqlite"):
+        raise pytest.UsageError("pgparity: which SQLite file? pass --sqlite PATH, set PGPARITY_SQLITE, "
+                                "or put sqlite = \"...\" in pgparity.toml")
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(s["source_tz"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise pytest.UsageError(f"--source-tz {s['source_tz']!r} is not a time zone name (e.g. UTC, Europe/Paris)") \
+            from None
+    from pgparity.errors import PgParityError
+    from pgparity.server import resolve
+    from pgparity.verify.pairing import Comparison
+    from pgparity.verify.rules import Settings
+
+    settings = Settings(schema=s["schema"], source_tz=s["source_tz"], float_tolerance=float(s["float_tolerance"]),
+                        examples=int(s["examples"]), nul_policy=s["nul_policy"])
+    try:
+        url = resolve(s.get("pg"), start=False).url
+        config.stash[COMPARISON] = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
+                                              tuple(s["redact"]))
+    except PgParityError as exc:
+        raise pytest.UsageError(f"pgparity: {exc}") from None
+    unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
+    if unknown:
+        raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cmp = config.stash.get(COMPARISON, None)
+    if cmp is not None:
+        cmp.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "table" not in metafunc.fixturenames:
+        return
+    cmp = metafunc.config.stash.get(COMPARISON, None)
+    if cmp is None:
+        raise pytest.UsageError("pgparity: the checks need --sqlite (see pytest --help, group pgparity)")
+    applies = getattr(metafunc.module, "applies", None)
+    names = [t.name for t in cmp.tables if applies is None or (t.target is not None and applies(t))]
+    metafunc.parametrize("table", names, ids=names, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def comparison(request: pytest.FixtureRequest):
+    """The SQLite file and PostgreSQL schema under comparison (one snapshot each)."""
+    return request.config.stash[COMPARISON]
+
+
+@pytest.fixture
+def table(request: pytest.FixtureRequest, comparison):
+    """The pair of tables this test is about."""
+    return comparison.table(request.param)
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest):
+    """Record a check's outcome for the reports, and fail the test with its message when it failed."""
+
+    def judge(outcome) -> None:
+        request.config.stash[OUTCOMES][request.node.nodeid] = outcome
+        if not outcome.ok:
+            pytest.fail(outcome.message(), pytrace=False)
+
+    return judge

@@ -104,8 +104,15 @@ class SqliteSource:
             cur.close()
 
     def arrow(self, sql: str) -> pa.Table:
-        """Run a query inside the snapshot and return it as one Arrow table."""
-        return pa.Table.from_batches(list(self.batches(sql)))
+        """Run a query inside the snapshot and return it as one Arrow table (small results)."""
+        cur = self._conn.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetch_arrow_table()
+        except Exception as exc:  # noqa: BLE001
+            raise SourceError(f"reading {self.path.name} failed: {_first_line(exc)}") from None
+        finally:
+            cur.close()
 
     def batches(self, sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Stream a query's result as Arrow record batches (memory bounded by one batch)."""
@@ -113,12 +120,7 @@ class SqliteSource:
         try:
             cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
             cur.execute(sql)
-            reader = cur.fetch_record_batch()
-            schema = reader.schema
-            for batch in reader:
-                yield batch
-            if schema is None:
-                return
+            yield from cur.fetch_record_batch()
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 
 import polars as pl
 
@@ -92,6 +93,10 @@ def _redact(display: dict, extra: tuple[str, ...]) -> dict:
     return {k: (REDACTED if v is not None and is_sensitive(k, extra) else v) for k, v in display.items()}
 
 
+def _double(bits: int | None) -> str | None:
+    return None if bits is None else repr(struct.unpack("<d", struct.pack("<q", bits))[0])
+
+
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -146,8 +151,10 @@ def detail_changed(cmp: Comparison, tp: TablePair, changed: pl.DataFrame, n: int
                 per_column[c.name] = per_column.get(c.name, 0) + 1
                 if len(examples) < n:
                     hide = is_sensitive(c.name, cmp.redact)
+                    shown_s, shown_t = sd.get(c.name), td.get(c.name)
+                    if c.rule.canon == "float":  # show the doubles compared, not a rounded rendering
+                        shown_s, shown_t = _double(sv[i][0]) or shown_s, _double(tv[i][0]) or shown_t
                     examples.append(RowDiff("changed", dict(zip(names, key)), c.name,
-                                            REDACTED if hide else sd.get(c.name),
-                                            REDACTED if hide else td.get(c.name)))
+                                            REDACTED if hide else shown_s, REDACTED if hide else shown_t))
     return examples, per_column, attributed
 

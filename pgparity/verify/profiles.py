@@ -11,6 +11,7 @@ import math
 from ..sqlnames import qi, qname, qs
 from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair
+from .text_fidelity import nul_value_lengths
 
 SUM_RELATIVE = 1e-9  # sums of doubles are added in a different order on each side
 
@@ -27,7 +28,8 @@ def _exprs(c) -> tuple[list[str], list[str], list[str]]:
         tgt += [f"min({p}){cast}", f"max({p}){cast}", f"sum({p}){cast}"]
     if c.rule.name == "text":
         names.append("max length")
-        src.append(f"max(length(replace(CAST({q} AS TEXT), char(0), '')))")
+        src.append(f"max(CASE WHEN typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0 THEN 0 "
+                   f"ELSE length(CAST({q} AS TEXT)) END)")
         tgt.append(f"max(char_length({p}::text))")
     return names, src, tgt
 
@@ -58,6 +60,8 @@ def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
         for stat in names:
             s, t = src[i], tgt[i]
             i += 1
+            if stat == "max length" and s is not None:
+                s = max([s, *nul_value_lengths(cmp, tp, c.name)])
             if not _same(stat, s, t):
                 lines.append(f"{tp.name}.{c.name}: {stat} SQLite {_show(s)} != PostgreSQL {_show(t)}")
     if lines:

@@ -9,6 +9,16 @@ from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair
 
 
+_HAS_NUL = "(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)"
+
+
+def nul_value_lengths(cmp: Comparison, tp: TablePair, column: str) -> list[int]:
+    """Character counts, NULs removed, of the text values that hold a NUL (a rare path, read by rowid)."""
+    q = qs(column)
+    rows = cmp.source.arrow(f"SELECT CAST({q} AS BLOB) AS v FROM {qs(tp.name)} WHERE {_HAS_NUL.format(q=q)}")
+    return [len(v.decode("utf-8", "replace").replace("\x00", "")) for v in rows.column(0).to_pylist()]
+
+
 def text_columns(tp: TablePair) -> list:
     return [c for c in tp.compared if c.rule.canon == "text" and c.rule.name == "text"]
 
@@ -20,15 +30,17 @@ def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
     src_exprs, tgt_exprs = [], []
     for c in cols:
         q, p = qs(c.name), qi(c.target.name)
-        # length() stops at a NUL; counted with NULs removed, the sum is what a NUL-stripping copy holds
-        src_exprs += [f"sum(length(replace(CAST({q} AS TEXT), char(0), '')))", f"sum(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)",
-                      f"max(length(CAST({q} AS TEXT)))"]
+        src_exprs += [f"sum(CASE WHEN {_HAS_NUL.format(q=q)} THEN 0 ELSE length(CAST({q} AS TEXT)) END)", f"sum(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)",
+                      f"max(CASE WHEN {_HAS_NUL.format(q=q)} THEN 0 ELSE length(CAST({q} AS TEXT)) END)"]
         tgt_exprs += [f"sum(char_length({p}::text))"]
     src = cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]
     tgt = cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]
     lines = []
     for i, c in enumerate(cols):
         s_len, s_nul, s_max = (v or 0 for v in src[3 * i: 3 * i + 3])
+        if s_nul:  # SQLite's length() stops at a NUL: count those few values here, NULs removed
+            lengths = nul_value_lengths(cmp, tp, c.name)
+            s_len, s_max = s_len + sum(lengths), max([s_max, *lengths])
         t_len = int(tgt[i] or 0)
         if s_nul and cmp.settings.nul_policy == "fail":
             ex = cmp.source.query(f"SELECT rowid FROM {qs(tp.name)} WHERE typeof({qs(c.name)})='text' AND "

@@ -125,7 +125,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "table" not in metafunc.fixturenames:
+    if "table" not in metafunc.fixturenames or CHECKS_DIR not in Path(metafunc.definition.path).parents:
         return
     cmp = metafunc.config.stash.get(COMPARISON, None)
     if cmp is None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .affinity import declared_kind as _kind
 from .defaults import translate_default
-from .profile import ColumnProfile, declared_scale
+from .affinity import declared_scale
+from .profile import ColumnProfile
 from .schema import Column, Schema, Table
 from .sqlnames import fit_pg_name, qs
 
@@ -68,39 +70,7 @@ class Plan:
 
 # integers read as unix epochs only in this band (1973..2242): 0 or 2024 are not instants
 EPOCH_MIN, EPOCH_MAX = 100_000_000, 2**33
-_INT_RE = re.compile(r"INT", re.I)
-_TEXT_RE = re.compile(r"CHAR|CLOB|TEXT", re.I)
-_REAL_RE = re.compile(r"REAL|FLOA|DOUB", re.I)
 _LEN_RE = re.compile(r"(?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?\s*\(\s*(\d+)\s*\)", re.I)
-
-
-def affinity(declared: str) -> str:
-    """SQLite's column affinity for a declared type (section 3.1 of the SQLite type docs)."""
-    if _INT_RE.search(declared):
-        return "INTEGER"
-    if _TEXT_RE.search(declared):
-        return "TEXT"
-    if not declared.strip() or re.search(r"BLOB", declared, re.I):
-        return "BLOB"
-    if _REAL_RE.search(declared):
-        return "REAL"
-    return "NUMERIC"
-
-
-def _kind(declared: str) -> str:
-    """The intent behind a declared type, beyond its affinity."""
-    d = declared.upper()
-    if re.search(r"\bBOOL", d):
-        return "boolean"
-    if re.search(r"TIMESTAMP|DATETIME", d):
-        return "timestamp"
-    if re.search(r"\bDATE\b", d):
-        return "date"
-    if re.search(r"\bJSONB?\b", d):
-        return "json"
-    if declared_scale(declared) or re.search(r"NUMERIC|DECIMAL|MONEY", d):
-        return "numeric"
-    return affinity(declared).lower()
 
 
 def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOptions) -> ColumnPlan:

@@ -6,9 +6,9 @@ The planner needs these counts to follow the values instead of the declaration.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from .affinity import declared_kind, declared_scale
 from .schema import Table
 from .source import SqliteSource
 from .sqlnames import qs
@@ -30,7 +30,7 @@ class ColumnProfile:
     int_max: int | None
     non_bool_ints: int  # integer values other than 0 and 1
     bool_texts: int  # text values that are boolean words
-    max_chars: int | None  # longest text value in characters
+    max_chars: int | None  # longest text value in characters (counted for TEXT/BLOB affinity)
     nul_texts: int  # text values holding a NUL character
     ts_texts: int  # text values that are valid timestamps
     ts_zoned: int  # ... of which carry a zone (Z or +hh:mm)
@@ -43,61 +43,88 @@ class ColumnProfile:
         return self.rows - self.nulls
 
 
-def declared_scale(declared: str) -> tuple[int, int] | None:
-    """(precision, scale) of a declared NUMERIC(p,s)/DECIMAL(p,s), else None."""
-    m = re.search(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", declared)
-    if not m or not re.match(r"\s*(NUMERIC|DECIMAL|NUMBER|MONEY)", declared, re.I):
-        return None
-    return int(m.group(1)), int(m.group(2) or 0)
-
-
 def ts_valid_sql(c: str) -> str:
-    """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way."""
-    return (f"(typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' AND julianday({c}) IS NOT NULL"
-            f" AND date({c}) = substr({c},1,10))")
+    """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way.
+
+    Written as a CASE so the costly date functions run only on text shaped like a date.
+    """
+    return (f"(CASE WHEN typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' THEN julianday({c}) IS NOT NULL"
+            f" AND date({c}) = substr({c},1,10) ELSE 0 END)")
 
 
-def _column_exprs(name: str, declared: str) -> list[str]:
+_PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
+
+
+def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
+    """(field, aggregate) pairs for one column.
+
+    Each aggregate costs a step per row, so storage classes are counted two to an aggregate, and
+    shape tests (timestamps, JSON, boolean words, scale) run only where the declared type asks for
+    them; fields left out keep their neutral value.
+    """
     c = qs(name)
+    kind = declared_kind(declared)
     is_text = f"typeof({c})='text'"
-    tokens = ",".join(f"'{t}'" for t in BOOL_TOKENS)
-    ts_ok = ts_valid_sql(c)
-    ps = declared_scale(declared)
-    scale = (f"sum(typeof({c}) IN ('real','integer') AND round({c},{ps[1]}) <> {c}"
-             f" OR abs({c}) >= 1e{ps[0] - ps[1]})") if ps else "0"
-    return [
-        f"sum({c} IS NULL)",
-        f"sum(typeof({c})='integer')",
-        f"sum(typeof({c})='real')",
-        f"sum({is_text})",
-        f"sum(typeof({c})='blob')",
-        f"min(CASE WHEN typeof({c})='integer' THEN {c} END)",
-        f"max(CASE WHEN typeof({c})='integer' THEN {c} END)",
-        f"sum(typeof({c})='integer' AND {c} NOT IN (0,1))",
-        f"sum({is_text} AND lower(trim({c})) IN ({tokens}))",
-        f"max(CASE WHEN {is_text} THEN length({c}) END)",
-        f"sum({is_text} AND instr(CAST({c} AS BLOB), x'00') > 0)",
-        f"sum({ts_ok})",
-        f"sum({ts_ok} AND ({c} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {c} GLOB '*Z'))",
-        f"sum({ts_ok} AND length({c}) = 10)",
-        f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))",
-        scale,
-    ]
+    out = [("integers+reals", f"sum(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN {_PACK} ELSE 0 END)"),
+           ("texts+blobs", f"sum(CASE typeof({c}) WHEN 'text' THEN 1 WHEN 'blob' THEN {_PACK} ELSE 0 END)")]
+    if kind in ("timestamp", "date", "boolean"):
+        out += [("int_min", f"min(CASE WHEN typeof({c})='integer' THEN {c} END)"),
+                ("int_max", f"max(CASE WHEN typeof({c})='integer' THEN {c} END)")]
+    if kind == "boolean":
+        tokens = ",".join(f"'{x}'" for x in BOOL_TOKENS)
+        out += [("non_bool_ints", f"sum(typeof({c})='integer' AND {c} NOT IN (0,1))"),
+                ("bool_texts", f"sum(CASE WHEN {is_text} THEN lower(trim({c})) IN ({tokens}) ELSE 0 END)")]
+    if kind in ("text", "blob"):
+        out += [("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"),
+                ("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)")]
+    if kind in ("timestamp", "date"):
+        ok = ts_valid_sql(c)
+        zoned = f"({c} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {c} GLOB '*Z')"
+        out += [("ts_texts+ts_zoned", f"sum(CASE WHEN {ok} THEN 1 + ({zoned}) * {_PACK} ELSE 0 END)"),
+                ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
+    if kind == "json":
+        out.append(("json_texts", f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))"))
+    if ps := declared_scale(declared):
+        out.append(("scale_misfits", f"sum(typeof({c}) IN ('real','integer') AND "
+                                     f"(round({c},{ps[1]}) <> {c} OR abs({c}) >= 1e{ps[0] - ps[1]}))"))
+    return out
+
+
+def _unpack(fields: dict) -> dict:
+    for pair in [k for k in fields if "+" in k]:
+        low, high = pair.split("+")
+        total = fields.pop(pair) or 0
+        fields[low], fields[high] = total % _PACK, total // _PACK
+    return fields
 
 
 def profile_table(src: SqliteSource, table: Table) -> dict[str, ColumnProfile]:
     """Count, per column, the storage classes and value shapes present (one scan of the table)."""
-    exprs = ["count(*)"]
-    per_col = 0
-    for col in table.columns:
-        parts = _column_exprs(col.name, col.type)
-        per_col = len(parts)
-        exprs.extend(parts)
-    row = src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0]
-    rows = row[0]
-    out = {}
-    for i, col in enumerate(table.columns):
-        vals = [v if v is not None else 0 for v in row[1 + i * per_col: 1 + (i + 1) * per_col]]
-        raw = row[1 + i * per_col: 1 + (i + 1) * per_col]
-        out[col.name] = ColumnProfile(rows, *vals[:5], raw[5], raw[6], vals[7], vals[8], raw[9], *vals[10:])
+    plans = [(col, _column_exprs(col.name, col.type)) for col in table.columns]
+    exprs = ["count(*)"] + [e for _, p in plans for _, e in p]
+    row = list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0])
+    rows, i, out = row[0], 1, {}
+    for col, p in plans:
+        fields = _unpack({name: row[i + k] for k, (name, _) in enumerate(p)})
+        i += len(p)
+        base = {k: 0 for k in ColumnProfile.__dataclass_fields__ if k not in ("int_min", "int_max", "max_chars")}
+        base.update({"int_min": None, "int_max": None, "max_chars": None, "rows": rows})
+        base.update({k: (v if v is not None or k in ("int_min", "int_max", "max_chars") else 0)
+                     for k, v in fields.items()})
+        base["nulls"] = rows - base["integers"] - base["reals"] - base["texts"] - base["blobs"]
+        out[col.name] = ColumnProfile(**base)
+    _nuls_in_mixed(src, table, out)
     return out
+
+
+def _nuls_in_mixed(src: SqliteSource, table: Table, profiles: dict[str, ColumnProfile]) -> None:
+    """NUL counts for text that turned up where the declaration did not expect it (a rare second look)."""
+    from dataclasses import replace
+
+    late = [c for c in table.columns if declared_kind(c.type) not in ("text", "blob") and profiles[c.name].texts]
+    if not late:
+        return
+    exprs = ", ".join(f"sum(typeof({qs(c.name)})='text' AND instr(CAST({qs(c.name)} AS BLOB), x'00') > 0)"
+                      for c in late)
+    for c, n in zip(late, src.query(f"SELECT {exprs} FROM {qs(table.name)}")[0]):
+        profiles[c.name] = replace(profiles[c.name], nul_texts=n or 0)

@@ -73,6 +73,7 @@ class _CsvStream(io.RawIOBase):
         self._queue: queue.Queue = queue.Queue(maxsize=4)
         self._buf = b""
         self._done = False
+        self.error: BaseException | None = None  # what stopped the stream (psycopg2 hides it inside its own)
         self._on_rows = on_rows
         self._thread = threading.Thread(target=self._produce, args=(batches,), daemon=True)
         self._thread.start()
@@ -98,6 +99,7 @@ class _CsvStream(io.RawIOBase):
                 self._done = True
             elif isinstance(item, BaseException):
                 self._done = True
+                self.error = item
                 raise item
             else:
                 self._buf += item
@@ -125,6 +127,8 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
     try:
         with conn.cursor() as cur:
             cur.execute("SET TimeZone = %s", (plan.options.source_tz,))
+            # this transaction builds every index and key: give its sorts room (a setting local to it)
+            cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
             _prepare(cur, plan, opts)
             for tp in plan.tables:
                 current = tp.pg_name
@@ -190,7 +194,13 @@ def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOp
         progress(tp.name, 0, tp.rows)
     cols = ", ".join(qi(c.pg_name) for c in tp.columns)
     stream = _CsvStream(read_batches(src, tp, opts.nul, opts.bad_utf8), on_rows)
-    cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream, size=1 << 20)
+    try:
+        cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream,
+                        size=1 << 20)
+    except psycopg2.Error:
+        if stream.error is not None:  # the reader refused (bad bytes) or failed: say that, not COPY's echo
+            raise stream.error from None
+        raise
     res.rows_written = cur.rowcount
     res.seconds = time.monotonic() - t0
     if progress:

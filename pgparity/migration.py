@@ -48,15 +48,18 @@ class Prepared:
         return [f for f in self.findings if f.severity == "refuse"]
 
 
-def prepare(sqlite_path: str | Path, opts: MigrateOptions) -> Prepared:
-    """Open the source read-only and plan the migration (writes nothing anywhere)."""
+def prepare(sqlite_path: str | Path, opts: MigrateOptions, scan_utf8: bool = True) -> Prepared:
+    """Open the source read-only and plan the migration (writes nothing anywhere).
+
+    `scan_utf8=False`: the load validates text on its way instead of a separate read (see preflight).
+    """
     src = SqliteSource.open(sqlite_path)
     try:
         schema = inspect_schema(src)
         _select_tables(schema, opts)
         profiles = {t.name: profile_table(src, t) for t in schema.tables}
         plan = make_plan(schema, profiles, opts.plan)
-        findings = run_preflight(src, plan, opts.policy, profiles)
+        findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8)
     except BaseException:
         src.close()
         raise
@@ -128,9 +131,7 @@ def run(prep: Prepared, url: str, opts: MigrateOptions, progress: Progress | Non
 def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str, server_kind: str,
              started: float) -> dict:
     """The record of a migration: source hash, target (no password), counts, plan, timings, versions."""
-    import pandas
-    import psycopg2
-    import pyarrow
+    from importlib.metadata import version
 
     path = prep.source.path
     return {
@@ -151,8 +152,7 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
         "seconds": round(time.monotonic() - started, 3),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": {"pgparity": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                     "psycopg2": psycopg2.__version__.split()[0], "pyarrow": pyarrow.__version__,
-                     "pandas": pandas.__version__},
+                     **{name: version(name) for name in ("psycopg2-binary", "pyarrow", "adbc-driver-sqlite")}},
     }
 
 

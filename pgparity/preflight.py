@@ -61,17 +61,26 @@ def _examples(src: SqliteSource, tp: TablePlan, value: str, where: str) -> list[
     return [tuple(r) for r in src.query(sql)]
 
 
-def run_preflight(src: SqliteSource, plan: Plan, policy: Policy,
-                  profiles: dict) -> list[Finding]:
-    """Every finding, refusals and warnings, in table order."""
+def run_preflight(src: SqliteSource, plan: Plan, policy: Policy, profiles: dict,
+                  scan_utf8: bool = True) -> list[Finding]:
+    """Every finding, refusals and warnings, in table order.
+
+    Invalid UTF-8 needs a read of every text value. With `scan_utf8=False` that read is made only
+    when something else is refused already (so the list is complete when it matters); otherwise
+    the load validates every batch on its way to COPY and refuses inside the transaction, naming
+    the rowid — one read of the data instead of two.
+    """
     findings: list[Finding] = []
     names = {t.name.lower(): t for t in plan.tables}
     for tp in plan.tables:
         findings += _orphans(src, tp, names, policy)
         findings += _column_findings(src, tp, profiles[tp.name], policy)
-        findings += _utf8(src, tp, policy)
         findings += [Finding("warn", tp.name, None, "constraint", tp.rows, n) for n in tp.notes]
-    return findings
+    if scan_utf8 or any(f.severity == "refuse" for f in findings):
+        for tp in plan.tables:
+            findings += _utf8(src, tp, policy)
+    order = {tp.name: i for i, tp in enumerate(plan.tables)}
+    return sorted(findings, key=lambda f: order[f.table])
 
 
 def _orphans(src: SqliteSource, tp: TablePlan, names: dict, policy: Policy) -> list[Finding]:

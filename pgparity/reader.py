@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import RefusedError
 from .plan import ColumnPlan, TablePlan
 from .source import BATCH_ROWS, SqliteSource
 from .sqlnames import qs
@@ -18,17 +19,12 @@ from .sqlnames import qs
 _SENTINEL = {"int": "0", "real": "0.5", "text": "''"}
 
 
-def select_sql(tp: TablePlan, columns: list[ColumnPlan] | None = None, where: str = "",
-               order_by: str = "") -> str:
-    """The SELECT that reads `columns` of a planned table, sentinel row first."""
-    cols = columns if columns is not None else tp.columns
-    exprs = [e for c in cols for e in c.select]
+def select_sql(tp: TablePlan, extra: list[tuple[str, str]] | None = None) -> str:
+    """The SELECT that reads every planned column (then `extra` expressions), sentinel row first."""
+    exprs = [e for c in tp.columns for e in c.select] + (extra or [])
     sentinel = ", ".join(f"{_SENTINEL[kind]} AS c{i}" for i, (_, kind) in enumerate(exprs)) or "0 AS c0"
     body = ", ".join(f"{expr} AS c{i}" for i, (expr, _) in enumerate(exprs)) or "0 AS c0"
-    rest = f"SELECT {body} FROM {qs(tp.name)}" + (f" WHERE {where}" if where else "")
-    if order_by:
-        rest = f"SELECT * FROM ({rest} ORDER BY {order_by})"
-    return f"SELECT {sentinel} UNION ALL {rest}"
+    return f"SELECT {sentinel} UNION ALL SELECT {body} FROM {qs(tp.name)}"
 
 
 def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse",
@@ -62,10 +58,16 @@ def _replace_bad_utf8(arr: pa.Array) -> pa.Array:
 
 def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8: str = "refuse",
                  batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Every row of the table as batches with one column per planned column (pg names)."""
+    """Every row of the table as batches with one column per planned column (pg names).
+
+    Text is checked to be UTF-8 on the way (vectorised, per batch): bytes PostgreSQL would reject
+    raise a RefusedError naming table, column and rowid, before COPY sees them.
+    """
     names = [c.pg_name for c in tp.columns]
+    with_rowid = not tp.table.without_rowid
+    sql = select_sql(tp, extra=[("rowid", "int")] if with_rowid else [])
     first = True
-    for batch in src.batches(select_sql(tp), batch_rows):
+    for batch in src.batches(sql, batch_rows):
         if first:
             batch = batch.slice(1)
             first = False
@@ -74,6 +76,29 @@ def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8
         out, i = [], 0
         for c in tp.columns:
             n = len(c.select)
-            out.append(finish_column(c, [batch.column(j) for j in range(i, i + n)], nul, bad_utf8))
+            arr = finish_column(c, [batch.column(j) for j in range(i, i + n)], nul, bad_utf8)
+            _check_utf8(tp, c, arr, batch.column(batch.num_columns - 1) if with_rowid else None)
+            out.append(arr)
             i += n
         yield pa.RecordBatch.from_arrays(out, names=names)
+
+
+def _check_utf8(tp: TablePlan, c: ColumnPlan, arr: pa.Array, rowids: pa.Array | None) -> None:
+    if not pa.types.is_string(arr.type):
+        return
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:
+        raw = arr.cast(pa.binary()).to_pylist()  # rare path: this batch only
+        bad = next(k for k, v in enumerate(raw) if v is not None and not _utf8(v))
+        where = f"rowid {rowids[bad].as_py()}" if rowids is not None else f"row {bad + 1} of a batch"
+        raise RefusedError(f"{tp.name}.{c.name}: bytes that are not valid UTF-8 at {where}: {raw[bad][:40]!r}; "
+                           "nothing was committed (--bad-utf8 replace stores them with U+FFFD)") from None
+
+
+def _utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False

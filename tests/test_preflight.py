@@ -76,3 +76,19 @@ def test_unknown_table_option(demo_db):
 
     with pytest.raises(SourceError, match="no such table.*nope"):
         prepare(demo_db, MigrateOptions(tables=("nope",)))
+
+
+def test_bad_utf8_alone_is_refused_by_the_load_naming_the_rowid(target):
+    from tests.conftest import corpus
+
+    path = corpus("pgloader-sqlite", "bad-utf8.db")
+    opts = options(target.schema)
+    prep = prepare(path, opts, scan_utf8=False)
+    assert prep.refusals == []  # nothing else wrong: the check happens on the way to COPY
+    with pytest.raises(RefusedError, match=r"files.filename: bytes that are not valid UTF-8 at rowid 2"):
+        run(prep, target.url, opts)
+    prep.source.close()
+    assert target.tables() == []
+    prep = prepare(path, opts, scan_utf8=True)  # --dry-run lists it up front
+    prep.source.close()
+    assert [f.kind for f in prep.refusals] == ["utf8"] and prep.refusals[0].examples[0][0] == 2

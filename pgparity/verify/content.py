@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from ..sqlnames import qi, qname, qs
 from .pairing import Comparison, TablePair
-from .rules import canonical_source, canonical_target
+from ..errors import SourceError
+from .rules import canonical_source, canonical_target, split_raw
 
 BATCH_ROWS = 131_072
 DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts beyond are per row only
@@ -102,6 +103,12 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> p
 
 
 def _read_source(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+    """The source side's frame: a plain read when every column holds one storage class, else the
+    rule expressions (a mixed column makes the plain read fail at once or mid-way)."""
+    try:
+        return _read_source_plain(cmp, tp, locator)
+    except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        pass
     frames, first = [], True
     for batch in cmp.source.batches(_source_sql(tp, locator), BATCH_ROWS):
         if first:
@@ -110,6 +117,41 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
             loc = batch.column(batch.num_columns - 1) if locator else None
             frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc))
     return pl.concat(frames) if frames else _empty(tp, locator)
+
+
+class _Mixed(Exception):
+    """A column holds several storage classes: the plain read cannot be trusted for it."""
+
+
+def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+    cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else [])
+    frames, seen = [], {}
+    for batch in cmp.source.batches(f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}", BATCH_ROWS):
+        if not batch.num_rows:
+            continue
+        values = []
+        for i, c in enumerate(tp.compared):
+            seen[c.name] = batch.column(i).type
+            values += canonical_source(c.rule, split_raw(c.rule, batch.column(i)), cmp.settings)
+        frames.append(_frame(tp, values, batch.column(batch.num_columns - 1) if locator else None))
+    _assert_single_class(cmp, tp, seen)
+    return pl.concat(frames) if frames else _empty(tp, locator)
+
+
+def _assert_single_class(cmp: Comparison, tp: TablePair, seen: dict) -> None:
+    """The driver turns a column of mixed storage classes into text (reals as '1.230000e+01') or
+    doubles without saying so; a string or double column is trusted only if SQLite holds nothing else."""
+    expect = {}
+    for name, typ in seen.items():
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            expect[name] = "text"
+        elif pa.types.is_floating(typ):
+            expect[name] = "real"
+    if not expect:
+        return
+    sums = ", ".join(f"sum(typeof({qs(n)}) NOT IN ('{k}', 'null'))" for n, k in expect.items())
+    if any(cmp.source.query(f"SELECT {sums} FROM {qs(tp.source.name)}")[0]):
+        raise _Mixed(tp.name)
 
 
 def _read_target(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:

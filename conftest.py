@@ -18,6 +18,9 @@ import pytest
 CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 COMPARISON = pytest.StashKey()
 OUTCOMES = pytest.StashKey()
+RESULTS = pytest.StashKey()
+SETTINGS = pytest.StashKey()
+STARTED = pytest.StashKey()
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
             "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports"}
@@ -85,11 +88,16 @@ def resolve_settings(config: pytest.Config) -> dict:
     return merged
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTCOMES] = {}
+    config.stash[RESULTS] = []
     if not _running_checks(config):
         return
     s = resolve_settings(config)
+    config.stash[SETTINGS] = s
+    if not getattr(config.option, "xmlpath", None):  # the JUnit XML lands beside the other reports
+        config.option.xmlpath = str(Path(s["reports"]) / "junit.xml")
     if not s.get("sqlite"):
         raise pytest.UsageError("pgparity: which SQLite file? pass --sqlite PATH, set PGPARITY_SQLITE, "
                                 "or put sqlite = \"...\" in pgparity.toml")
@@ -116,6 +124,52 @@ def pytest_configure(config: pytest.Config) -> None:
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
     if unknown:
         raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from pgparity.report.summary import now
+
+    session.config.stash[STARTED] = now()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if COMPARISON not in item.config.stash or not hasattr(item, "callspec") or "table" not in item.callspec.params:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        check = item.originalname.removeprefix("test_")
+        result = item.config.stash[OUTCOMES].get(item.nodeid)
+        waived = getattr(item, "pgparity_waiver", None)
+        status = ("waived" if waived else "skipped") if report.skipped else \
+            ("passed" if report.passed else ("failed" if report.when == "call" and result is not None else "error"))
+        reason = waived or getattr(item, "pgparity_expired", "") or \
+            (str(report.longrepr)[-300:] if status == "error" else "")
+        item.config.stash[RESULTS].append({"check": check, "table": item.callspec.params["table"], "status": status,
+                                           "outcome": result, "seconds": call.duration, "reason": reason})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    cmp = config.stash.get(COMPARISON, None)
+    if cmp is None or not config.stash[RESULTS]:
+        return
+    from pgparity.report.html import write_html
+    from pgparity.report.summary import build_summary, now, write_summary
+
+    version = cmp.pg_query("SELECT current_setting('server_version')")[0][0].split()[0]
+    summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version)
+    out = Path(config.stash[SETTINGS]["reports"])
+    write_summary(summary, out)
+    page = write_html(summary, out)
+    config.stash[OUTCOMES]["__report__"] = page
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    page = config.stash.get(OUTCOMES, {}).get("__report__")
+    if page is not None:
+        terminalreporter.write_line(f"pgparity report: {page} (summary.json and junit.xml beside it)")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -153,7 +207,18 @@ def verdict(request: pytest.FixtureRequest):
 
     def judge(outcome) -> None:
         request.config.stash[OUTCOMES][request.node.nodeid] = outcome
-        if not outcome.ok:
-            pytest.fail(outcome.message(), pytrace=False)
+        if outcome.ok:
+            return
+        from pgparity.verify.waivers import find_waiver
+
+        waiver = find_waiver(request.config.stash[SETTINGS].get("waivers", []), outcome)
+        if waiver is not None and not waiver.expired:
+            request.node.pgparity_waiver = waiver.describe()
+            pytest.skip(f"waived: {waiver.describe()}")
+        prefix = ""
+        if waiver is not None:
+            prefix = f"{waiver.describe()} has EXPIRED; "
+            request.node.pgparity_expired = prefix
+        pytest.fail(prefix + outcome.message(), pytrace=False)
 
     return judge

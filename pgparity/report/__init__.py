@@ -1,0 +1,1 @@
+"""Reports that gate cutover: summary.json (the machine verdict) and a self-contained index.html."""

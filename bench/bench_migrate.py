@@ -120,7 +120,8 @@ def _total_rows(db: Path) -> int:
     import sqlite3
 
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    names = [r[0] for r in con.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
     total = sum(con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names)
     con.close()
     return total

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from .errors import PgParityError, RefusedError
 from .migration import MigrateOptions, backup, dry_run_text, manifest, prepare, run, write_manifest

@@ -14,11 +14,12 @@ import time
 from dataclasses import dataclass, replace
 
 from .errors import RefusedError
+from .fit import INT_RANGE, base_type, misfit
 from .load import LoadOptions, LoadResult, Progress, _copy_table, _pg_message, _rollback, _sqlite_sequences, connect
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
-from .fit import INT_RANGE, base_type, misfit
 from .sqlnames import qi, qname, qs
+
 
 @dataclass(frozen=True)
 class TargetColumn:

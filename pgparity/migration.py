@@ -7,7 +7,7 @@ import platform
 import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__, ddl
@@ -102,7 +102,7 @@ def backup(src_path: Path, backup_dir: str) -> Path:
     """A consistent copy of the SQLite file via SQLite's online backup API."""
     out_dir = Path(backup_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     dest = out_dir / f"{src_path.stem}.{stamp}{src_path.suffix or '.db'}"
     source = sqlite3.connect(f"file:{src_path.resolve()}?mode=ro", uri=True)
     target = sqlite3.connect(dest)
@@ -150,7 +150,7 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
         "notes": result.notes,
         "not_migrated": prep.plan.not_migrated,
         "seconds": round(time.monotonic() - started, 3),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {"pgparity": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                      **{name: version(name) for name in ("psycopg2-binary", "pyarrow", "adbc-driver-sqlite")}},
     }

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from .affinity import declared_kind as _kind
-from .defaults import translate_default
 from .affinity import declared_scale
+from .defaults import translate_default
 from .profile import ColumnProfile
 from .schema import Column, Schema, Table
 from .sqlnames import fit_pg_name, qs

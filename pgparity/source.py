@@ -12,7 +12,7 @@ import os
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -62,7 +62,7 @@ class SqliteSource:
     _conn: object = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "SqliteSource":
+    def open(cls, path: str | os.PathLike) -> SqliteSource:
         """Open `path` read-only and start the snapshot."""
         src = cls(Path(path))
         check_sqlite_file(src.path)
@@ -81,7 +81,7 @@ class SqliteSource:
                 cur.fetchall()
                 cur.close()
                 self.immutable = immutable
-                self.snapshot_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                self.snapshot_at = datetime.now(UTC).isoformat(timespec="seconds")
                 return
             except Exception as exc:  # noqa: BLE001 - the driver raises several classes
                 self._close_quietly()
@@ -141,7 +141,7 @@ class SqliteSource:
             pass
         self._conn = None
 
-    def __enter__(self) -> "SqliteSource":
+    def __enter__(self) -> SqliteSource:
         return self
 
     def __exit__(self, *exc: object) -> None:

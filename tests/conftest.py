@@ -11,7 +11,7 @@ import pytest
 
 from pgparity import server
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = Path(os.environ.get("PGPARITY_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DB = "pgparity_tests"
 
@@ -41,15 +41,23 @@ def pg_admin_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_admin_url: str) -> str:
-    """A URL to a database made fresh for this test session."""
+def pg_url(pg_admin_url: str):
+    """A URL to a database made fresh for this test session (named per process: runs may overlap)."""
+    name = f"{TEST_DB}_{os.getpid()}"
     conn = psycopg2.connect(pg_admin_url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {TEST_DB}")
+        cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (TEST_DB + "\\_%",))
+        for (stale,) in cur.fetchall():  # left by a run that was killed: its process is gone
+            pid = stale.rsplit("_", 1)[-1]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                cur.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
+    yield _with_db(pg_admin_url, name)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     conn.close()
-    return _with_db(pg_admin_url, TEST_DB)
 
 
 class Target:

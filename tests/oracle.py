@@ -9,14 +9,13 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import psycopg2
 
 from pgparity.plan import Plan, TablePlan
 from pgparity.sqlnames import qi
-
 
 _CANON = {"integer": "bigint", "smallint": "bigint", "timestamp without time zone": "timestamp",
           "timestamp with time zone": "timestamptz", "real": "double precision", "json": "jsonb"}
@@ -45,12 +44,12 @@ def _src_value(value, pg_type: str, rule: str):
     if pg_type.startswith("numeric"):
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
     if rule == "epoch-timestamp":
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
     if pg_type == "timestamp":
         return datetime.fromisoformat(value)
     if pg_type == "timestamptz":
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if pg_type == "date":
         return date.fromisoformat(value)
     if pg_type == "bytea":

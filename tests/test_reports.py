@@ -4,7 +4,6 @@ JUnit XML, waivers (a live one passes, an expired one fails), exit codes."""
 import json
 import re
 
-
 import jsonschema
 import pytest
 

@@ -1,6 +1,6 @@
 """Each type rule: the planned PostgreSQL type, and the value that arrives."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,7 +23,7 @@ CASES = [
     ("DATETIME", ["2024-01-02 03:04:05.123456", "2024-01-02T03:04:05", None], "timestamp without time zone",
      datetime(2024, 1, 2, 3, 4, 5, 123456)),
     ("TIMESTAMP", ["2024-01-02 03:04:05+02:00", "2024-01-02 03:04:05Z"], "timestamp with time zone",
-     datetime(2024, 1, 2, 1, 4, 5, tzinfo=timezone.utc)),
+     datetime(2024, 1, 2, 1, 4, 5, tzinfo=UTC)),
     ("DATETIME", [1_700_000_000, 1_600_000_000], "timestamp without time zone", datetime(2023, 11, 14, 22, 13, 20)),
     ("DATE", ["2024-02-29", None], "date", date(2024, 2, 29)),
     ("REAL", [0.1 + 0.2, 1e300, -0.0], "double precision", 0.1 + 0.2),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -55,14 +55,16 @@ def build_summary(results: list[dict], cmp, started: datetime, finished: datetim
         if r["status"] in ("failed", "waived", "error") and (o or r.get("reason")):
             failures.append({"table": r["table"], "check": r["check"], "status": r["status"],
                              "message": o.summary if o else r.get("reason", ""), "lines": o.lines if o else [],
-                             "more": (o.total - len(o.lines)) if o else 0, "rows": [_row(d) for d in (o.rows if o else [])],
+                             "more": (o.total - len(o.lines)) if o else 0,
+                             "rows": [_row(d) for d in (o.rows if o else [])],
                              "rules": o.rules if o else {}, "waiver": r.get("reason") or None})
     path = Path(cmp.source.path)
     rules = {t.name: {c.name: {"source": c.source.type or "", "target": c.target.type if c.target else None,
                                "rule": c.rule.name if c.rule else None,
                                "description": c.rule.description if c.rule else "column missing in PostgreSQL"}
                       for c in t.columns} for t in cmp.tables}
-    verdict = "GO" if counts["failed"] == 0 and counts["error"] == 0 and (counts["passed"] + counts["waived"]) else "NO-GO"
+    clean = counts["failed"] == 0 and counts["error"] == 0
+    verdict = "GO" if clean and counts["passed"] + counts["waived"] else "NO-GO"
     return {
         "format": FORMAT,
         "verdict": verdict,
@@ -108,4 +110,4 @@ SCHEMA = {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -22,11 +22,15 @@ def check_booleans(cmp: Comparison, tp: TablePair) -> Outcome:
     src_exprs, tgt_exprs = [], []
     for c in cols:
         q = qs(c.name)
-        is_t = f"(({q} IN (1, 1.0) AND typeof({q}) IN ('integer','real')) OR (typeof({q})='text' AND lower(trim({q})) IN ({t})))"
-        is_f = f"(({q} IN (0, 0.0) AND typeof({q}) IN ('integer','real')) OR (typeof({q})='text' AND lower(trim({q})) IN ({f})))"
-        src_exprs += [f"sum({is_t})", f"sum({is_f})", f"sum({q} IS NULL)", f"sum({q} IS NOT NULL AND NOT {is_t} AND NOT {is_f})"]
+        num = f"typeof({q}) IN ('integer','real')"
+        word = f"typeof({q})='text' AND lower(trim({q}))"
+        is_t = f"(({q} IN (1, 1.0) AND {num}) OR ({word} IN ({t})))"
+        is_f = f"(({q} IN (0, 0.0) AND {num}) OR ({word} IN ({f})))"
+        src_exprs += [f"sum({is_t})", f"sum({is_f})", f"sum({q} IS NULL)",
+                      f"sum({q} IS NOT NULL AND NOT {is_t} AND NOT {is_f})"]
         p = qi(c.target.name)
-        tgt_exprs += [f"count(*) FILTER (WHERE {p})", f"count(*) FILTER (WHERE NOT {p})", f"count(*) FILTER (WHERE {p} IS NULL)"]
+        tgt_exprs += [f"count(*) FILTER (WHERE {p})", f"count(*) FILTER (WHERE NOT {p})",
+                      f"count(*) FILTER (WHERE {p} IS NULL)"]
     src = [v or 0 for v in cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]]
     tgt = cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]
     lines = []

@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ..errors import SourceError
 from ..sqlnames import qi, qname, qs
 from .pairing import Comparison, TablePair
-from ..errors import SourceError
 from .rules import canonical_source, canonical_target, split_raw
 
 BATCH_ROWS = 131_072
@@ -222,7 +222,8 @@ def _keyed_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.DataF
     missing = joined.filter(pl.col("h_t").is_null())
     extra = joined.filter(pl.col("h").is_null())
     changed = joined.filter(pl.col("h").is_not_null() & pl.col("h_t").is_not_null() & (pl.col("h") != pl.col("h_t")))
-    res.missing, res.extra, res.changed = missing.height, extra.height + int(dup["len"].sum() - dup.height if dup.height else 0), changed.height
+    extra_copies = int(dup["len"].sum() - dup.height) if dup.height else 0
+    res.missing, res.extra, res.changed = missing.height, extra.height + extra_copies, changed.height
     n = cmp.settings.examples
     from .detail import detail_changed, rows_by_key
 

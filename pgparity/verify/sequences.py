@@ -32,7 +32,9 @@ def check_sequences(cmp: Comparison, tp: TablePair) -> Outcome:
         floor = max(top or 0, counter if col.name.lower() == (tp.source.rowid_alias or "").lower() else 0)
         seen.append(f"{col.name} next {next_value}")
         if next_value <= floor:
-            why = f"max({col.name}) = {top}" + (f", SQLite AUTOINCREMENT counter {counter}" if counter > (top or 0) else "")
+            why = f"max({col.name}) = {top}"
+            if counter > (top or 0):
+                why += f", SQLite AUTOINCREMENT counter {counter}"
             lines.append(f"{tp.name}.{col.name}: sequence {col.sequence} would hand out {next_value}, "
                          f"but {why}: the first insert after cutover collides")
     alias = tp.source.rowid_alias

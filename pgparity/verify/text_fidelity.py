@@ -8,7 +8,6 @@ from ..sqlnames import qi, qname, qs
 from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair
 
-
 _HAS_NUL = "(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)"
 
 
@@ -30,8 +29,9 @@ def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
     src_exprs, tgt_exprs = [], []
     for c in cols:
         q, p = qs(c.name), qi(c.target.name)
-        src_exprs += [f"sum(CASE WHEN {_HAS_NUL.format(q=q)} THEN 0 ELSE length(CAST({q} AS TEXT)) END)", f"sum(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)",
-                      f"max(CASE WHEN {_HAS_NUL.format(q=q)} THEN 0 ELSE length(CAST({q} AS TEXT)) END)"]
+        has_nul = _HAS_NUL.format(q=q)
+        src_exprs += [f"sum(CASE WHEN {has_nul} THEN 0 ELSE length(CAST({q} AS TEXT)) END)", f"sum({has_nul})",
+                      f"max(CASE WHEN {has_nul} THEN 0 ELSE length(CAST({q} AS TEXT)) END)"]
         tgt_exprs += [f"sum(char_length({p}::text))"]
     src = cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]
     tgt = cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]

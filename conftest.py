@@ -21,6 +21,7 @@ OUTCOMES = pytest.StashKey()
 RESULTS = pytest.StashKey()
 SETTINGS = pytest.StashKey()
 STARTED = pytest.StashKey()
+SHA256 = pytest.StashKey()
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
             "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports"}
@@ -121,6 +122,14 @@ def pytest_configure(config: pytest.Config) -> None:
                                               tuple(s["redact"]))
     except PgParityError as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pgparity.source import file_sha256
+
+    # the report wants the file's sha256: hash it while pytest collects (the second core is idle then)
+    pool = ThreadPoolExecutor(max_workers=1)
+    config.stash[SHA256] = pool.submit(file_sha256, Path(s["sqlite"]))
+    pool.shutdown(wait=False)
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
     if unknown:
         raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
@@ -159,7 +168,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from pgparity.report.summary import build_summary, now, write_summary
 
     version = cmp.pg_query("SELECT current_setting('server_version')")[0][0].split()[0]
-    summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version)
+    summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version,
+                            config.stash[SHA256].result())
     out = Path(config.stash[SETTINGS]["reports"])
     write_summary(summary, out)
     page = write_html(summary, out)

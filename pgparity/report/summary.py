@@ -39,7 +39,8 @@ def _plain(v):
     return str(v)
 
 
-def build_summary(results: list[dict], cmp, started: datetime, finished: datetime, server_version: str) -> dict:
+def build_summary(results: list[dict], cmp, started: datetime, finished: datetime, server_version: str,
+                  sha256: str | None = None) -> dict:
     """`results`: one dict per check run with keys check, table, status, outcome (or None), seconds, reason."""
     tables: dict[str, dict] = {}
     failures = []
@@ -71,7 +72,7 @@ def build_summary(results: list[dict], cmp, started: datetime, finished: datetim
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 3),
-        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+        "source": {"path": str(path.resolve()), "sha256": sha256 or file_sha256(path), "bytes": path.stat().st_size,
                    "snapshot_at": cmp.source.snapshot_at},
         "target": {"url": redact(cmp.pg_url), "schema": cmp.settings.schema, "server_version": server_version},
         "settings": {"source_tz": cmp.settings.source_tz, "float_tolerance": cmp.settings.float_tolerance,

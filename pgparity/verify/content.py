@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ..affinity import affinity
 from ..errors import SourceError
 from ..sqlnames import qi, qname, qs
 from .pairing import Comparison, TablePair
@@ -141,11 +142,14 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool) -> pl.Data
 def _assert_single_class(cmp: Comparison, tp: TablePair, seen: dict) -> None:
     """The driver turns a column of mixed storage classes into text (reals as '1.230000e+01') or
     doubles without saying so; a string or double column is trusted only if SQLite holds nothing else."""
+    declared = {c.name: affinity(c.source.type) for c in tp.compared}
     expect = {}
     for name, typ in seen.items():
-        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        # TEXT affinity turns numbers into text and REAL affinity integers into reals on insert, so
+        # those columns cannot hide another class behind a string or double column; others can
+        if (pa.types.is_string(typ) or pa.types.is_large_string(typ)) and declared[name] != "TEXT":
             expect[name] = "text"
-        elif pa.types.is_floating(typ):
+        elif pa.types.is_floating(typ) and declared[name] != "REAL":
             expect[name] = "real"
     if not expect:
         return

@@ -111,7 +111,6 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
     is_text, is_blob = pa.types.is_string(t) or pa.types.is_large_string(t), pa.types.is_binary(t)
     null = pa.types.is_null(t)
     none_i, none_f, none_s = pa.nulls(n, pa.int64()), pa.nulls(n, pa.float64()), pa.nulls(n, pa.string())
-    as_text = raw.cast(pa.string()) if (is_text or is_int) else (none_s if null or is_real else raw.cast(pa.string()))
     if rule.canon == "int" and rule.name == "bool":
         if is_int or is_real:
             ok = pc.is_in(raw.cast(pa.float64()), pa.array([0.0, 1.0]))
@@ -138,7 +137,7 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
         return [none_s if null else as_text_any(raw)]
     if is_real:
         return [raw.cast(pa.float64()), none_s]
-    return [none_f, as_text]
+    return [none_f, none_s if null else raw.cast(pa.string())]
 
 
 def as_text_any(raw: pa.Array) -> pa.Array:
@@ -164,10 +163,12 @@ def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa
     if rule.canon == "json":
         return [_json(arrays[0]), _nulls(arrays[0])]
     reals, texts = arrays
-    shown = reals.cast(pa.string())
-    integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
-    shown = pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
-    text = pc.coalesce(shown, texts.cast(pa.string()))
+    text = texts.cast(pa.string())
+    if reals.null_count < len(reals):  # reals present: shortest round-trip text, SQLite's '3.0' look kept
+        shown = reals.cast(pa.string())
+        integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
+        shown = pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
+        text = pc.coalesce(shown, text)
     if s.nul_policy == "strip":
         text = pc.replace_substring(text, "\x00", "")
     return [text, _nulls(text)]
@@ -213,8 +214,9 @@ def _float(arr: pa.Array, s: Settings) -> pa.Array:
             mag = np.where(vals == 0, 0, np.floor(np.log10(np.abs(np.where(vals == 0, 1, vals)))))
             rounded = np.round(vals / 10 ** mag, digits) * 10 ** mag
         arr = pa.array(rounded, pa.float64(), mask=arr.is_null().to_numpy(zero_copy_only=False))
-    filled = arr.fill_null(0.0)
-    bits = filled.view(pa.int64()) if hasattr(filled, "view") else filled.cast(pa.int64())
+    if arr.null_count == 0:
+        return arr.view(pa.int64())
+    bits = arr.fill_null(0.0).view(pa.int64())
     return pc.if_else(arr.is_null(), pa.scalar(None, pa.int64()), bits)
 
 

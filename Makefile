@@ -12,11 +12,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-demo: install  ## demo DB -> migrate into the embedded PostgreSQL -> verify
+demo: install  ## demo DB -> migrate into the embedded PostgreSQL -> GX suites -> pytest checks/ -> reports/
 	$(BIN)/python -m pgparity.demo demo.db --rows $(ROWS)
 	env -u DATABASE_URL $(BIN)/python migrate.py demo.db --drop-existing
-	@if [ -d checks ] && ls checks/test_*.py >/dev/null 2>&1; then \
-		env -u DATABASE_URL $(BIN)/python -m pytest checks/ --sqlite demo.db -q; fi
+	$(BIN)/python -m pgparity.gx_suites demo.db
+	env -u DATABASE_URL $(BIN)/python -m pytest checks/ --sqlite demo.db -q
 
 test: install  ## the project's own tests, against a real PostgreSQL
 	$(BIN)/python -m pytest tests/ -q

@@ -24,7 +24,8 @@ STARTED = pytest.StashKey()
 SHA256 = pytest.StashKey()
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
-            "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports"}
+            "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports",
+            "expectations": "expectations"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--redact", action="append", metavar="COLUMN", help="also redact this column in examples (repeat)")
     g.addoption("--pgparity-config", metavar="FILE", help="settings file (default ./pgparity.toml if present)")
     g.addoption("--reports", metavar="DIR", help="where reports go (default reports)")
+    g.addoption("--expectations", metavar="DIR", help="Great Expectations suites root (default expectations; "
+                "suites of app.db live in DIR/app/)")
 
 
 def _running_checks(config: pytest.Config) -> bool:
@@ -80,7 +83,7 @@ def resolve_settings(config: pytest.Config) -> dict:
            "exclude": config.getoption("--exclude-table"), "source_tz": config.getoption("--source-tz"),
            "float_tolerance": config.getoption("--float-tolerance"), "examples": config.getoption("--examples"),
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
-           "reports": config.getoption("--reports")}
+           "reports": config.getoption("--reports"), "expectations": config.getoption("--expectations")}
     env = {"sqlite": os.environ.get("PGPARITY_SQLITE"), "pg": os.environ.get("DATABASE_URL")}
     for key, value in env.items():
         if value and not cli.get(key):
@@ -130,6 +133,8 @@ def pytest_configure(config: pytest.Config) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     config.stash[SHA256] = pool.submit(file_sha256, Path(s["sqlite"]))
     pool.shutdown(wait=False)
+    config.stash[COMPARISON].expectations = Path(s["expectations"])
+    config.stash[COMPARISON].reports = Path(s["reports"])
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
     if unknown:
         raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
@@ -171,6 +176,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version,
                             config.stash[SHA256].result())
     out = Path(config.stash[SETTINGS]["reports"])
+    gx = getattr(cmp, "_gx", None)
+    if gx is not None:  # GX Data Docs, linked from the report
+        summary["gx_docs"] = str(gx.build_docs().resolve().relative_to(out.resolve()))
     write_summary(summary, out)
     page = write_html(summary, out)
     config.stash[OUTCOMES]["__report__"] = page
@@ -195,7 +203,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if cmp is None:
         raise pytest.UsageError("pgparity: the checks need --sqlite (see pytest --help, group pgparity)")
     applies = getattr(metafunc.module, "applies", None)
-    names = [t.name for t in cmp.tables if applies is None or (t.target is not None and applies(t))]
+    names = [t.name for t in cmp.tables if applies is None or (t.target is not None and applies(cmp, t))]
     metafunc.parametrize("table", names, ids=names, indirect=True)
 
 

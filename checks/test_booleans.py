@@ -7,7 +7,7 @@ from pgparity.verify.booleans import boolean_columns, check_booleans
 pytestmark = pytest.mark.booleans
 
 
-def applies(table) -> bool:
+def applies(comparison, table) -> bool:
     return bool(boolean_columns(table))
 
 

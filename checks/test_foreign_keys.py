@@ -7,7 +7,7 @@ from pgparity.verify.foreign_keys import check_foreign_keys
 pytestmark = pytest.mark.fk
 
 
-def applies(table) -> bool:
+def applies(comparison, table) -> bool:
     return bool(table.source.foreign_keys or table.target.foreign_keys)
 
 

@@ -7,7 +7,7 @@ from pgparity.verify.sequences import check_sequences
 pytestmark = pytest.mark.sequences
 
 
-def applies(table) -> bool:
+def applies(comparison, table) -> bool:
     return bool(table.source.rowid_alias or any(c.sequence for c in table.target.columns))
 
 

@@ -7,7 +7,7 @@ from pgparity.verify.text_fidelity import check_text, text_columns
 pytestmark = pytest.mark.text
 
 
-def applies(table) -> bool:
+def applies(comparison, table) -> bool:
     return bool(text_columns(table))
 
 

@@ -7,7 +7,7 @@ from pgparity.verify.timestamps import check_timestamps, timestamp_columns
 pytestmark = pytest.mark.timestamps
 
 
-def applies(table) -> bool:
+def applies(comparison, table) -> bool:
     return bool(timestamp_columns(table))
 
 

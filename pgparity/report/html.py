@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 CHECK_ORDER = ["schema", "row_count", "content", "profiles", "foreign_keys", "booleans", "timestamps", "sequences",
-               "text"]
+               "text", "expectations"]
 SYMBOL = {"passed": ("✓", "pass"), "failed": ("✗", "FAIL"), "waived": ("≈", "waived"), "error": ("!", "error"),
           "skipped": ("–", "skipped")}
 
@@ -138,6 +138,14 @@ def _meta(s: dict) -> str:
             f"<th>table</th><th>check</th><th>duration</th></tr></thead><tbody>{slow}</tbody></table></details>")
 
 
+def _gx_link(s: dict) -> str:
+    if not s.get("gx_docs"):
+        return ""
+    return (f"<p>Great Expectations results (the <i>expectations</i> column) in GX Data Docs: "
+            f"<a href=\"{escape(s['gx_docs'])}\">{escape(s['gx_docs'])}</a> (GX's own pages load assets from "
+            "the internet; this page does not).</p>")
+
+
 def render(s: dict, extra_sections: str = "") -> str:
     """The whole page for a summary (see summary.py)."""
     c = s["counts"]
@@ -153,7 +161,7 @@ def render(s: dict, extra_sections: str = "") -> str:
             f"<title>pgparity — {escape(s['verdict'])}</title><style>{CSS}</style></head><body><main>"
             f"<h1>pgparity cutover report</h1><p class='sub'>{escape(Path(s['source']['path']).name)} → "
             f"{escape(s['target']['url'])} (schema {escape(s['target']['schema'])}) · {escape(s['finished_at'])}</p>"
-            f"{verdict}<h2>Tables × checks</h2>{_matrix(s)}<h2>Failures and waivers</h2>{failures}"
+            f"{verdict}<h2>Tables × checks</h2>{_matrix(s)}{_gx_link(s)}<h2>Failures and waivers</h2>{failures}"
             f"{extra_sections}<h2>Type mapping</h2>{_rules(s)}<h2>Run</h2>{_meta(s)}</main></body></html>")
 
 

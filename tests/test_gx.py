@@ -1,0 +1,75 @@
+"""Great Expectations: suites generated from the demo DB hold on a clean copy and fail on a damaged one;
+validation runs as SQL in PostgreSQL and publishes Data Docs linked from the report."""
+
+import json
+
+import pytest
+
+from pgparity.gx_suites import generate
+from tests.helpers import migrate
+from tests.test_check_suite_cli import run_checks_cli
+
+
+@pytest.fixture(scope="module")
+def suites(demo_db, tmp_path_factory):
+    root = tmp_path_factory.mktemp("expectations")
+    files = generate(demo_db, root)
+    return root, files
+
+
+def test_generated_suites_describe_the_source(suites):
+    root, files = suites
+    assert len(files) == 13
+    users = json.loads((root / "demo" / "users.json").read_text())
+    types = [e["type"] for e in users["expectations"]]
+    assert types[0] == "expect_table_row_count_to_equal" and users["expectations"][0]["kwargs"]["value"] == 39
+    assert "expect_column_values_to_be_unique" in types
+    gifts = json.loads((root / "demo" / "shipped_items.json").read_text())["expectations"]
+    assert {"type": "expect_column_values_to_be_in_set", "column": "is_gift"} in [
+        {"type": e["type"], "column": e["kwargs"].get("column")} for e in gifts]
+    assert users["meta"]["pgparity"]["sha256"]
+
+
+def _gx_run(demo_db, target, root, tmp_path):
+    res = run_checks_cli("--sqlite", demo_db, "--pg", target.url, "--pg-schema", target.schema, "--expectations",
+                         root, "--reports", tmp_path / "rep", "-m", "gx", "-q")
+    return res, json.loads((tmp_path / "rep" / "summary.json").read_text())
+
+
+def test_clean_copy_passes_and_docs_are_linked(demo_db, target, suites, tmp_path):
+    migrate(demo_db, target)
+    res, summary = _gx_run(demo_db, target, suites[0], tmp_path)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert summary["counts"]["passed"] == 13
+    docs = tmp_path / "rep" / summary["gx_docs"]
+    assert docs.exists()
+    assert f'href="{summary["gx_docs"]}"' in (tmp_path / "rep" / "index.html").read_text()
+
+
+def test_damaged_copy_fails_naming_the_expectation(demo_db, target, suites, tmp_path):
+    migrate(demo_db, target)
+    target.sql(f"ALTER TABLE {target.q('users')} DROP CONSTRAINT users_username_key")
+    target.sql(f"UPDATE {target.q('users')} SET username = 'user3' WHERE id = 4")  # a duplicate
+    target.sql(f"ALTER TABLE {target.q('shipped_items')} ALTER COLUMN sku DROP NOT NULL")
+    target.sql(f"UPDATE {target.q('shipped_items')} SET sku = NULL WHERE id = 1")
+    res, summary = _gx_run(demo_db, target, suites[0], tmp_path)
+    assert res.returncode == 1
+    assert "expect_column_values_to_be_unique(column='username')" in res.stdout
+    assert "expect_column_values_to_not_be_null(column='sku'): 1 unexpected" in res.stdout
+    assert summary["tables"]["users"]["expectations"]["status"] == "failed"
+
+
+def test_user_added_business_rule(demo_db, target, suites, tmp_path):
+    root, _ = suites
+    migrate(demo_db, target)
+    path = root / "demo" / "bundle_components.json"
+    data = json.loads(path.read_text())
+    data["expectations"].append({"type": "expect_column_values_to_be_between",
+                                 "kwargs": {"column": "quantity", "min_value": 1, "max_value": 2}})
+    path.write_text(json.dumps(data))
+    try:
+        res, _ = _gx_run(demo_db, target, root, tmp_path)
+        assert res.returncode == 1 and "expect_column_values_to_be_between(column='quantity'" in res.stdout
+    finally:
+        data["expectations"].pop()
+        path.write_text(json.dumps(data))

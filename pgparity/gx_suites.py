@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .affinity import declared_kind
@@ -93,7 +93,7 @@ def generate(sqlite_path: str | Path, out_root: str | Path = "expectations",
         out = suite_dir(out_root, sqlite_path)
         out.mkdir(parents=True, exist_ok=True)
         meta = {"source": str(Path(sqlite_path).resolve()), "sha256": file_sha256(Path(sqlite_path)),
-                "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                "generated_at": datetime.now(UTC).isoformat(timespec="seconds")}
         written = []
         for table in schema.tables:
             if tables and table.name not in tables:

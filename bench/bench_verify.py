@@ -7,7 +7,8 @@ microseconds, nullable unicode text), migrated by migrate.py. Measured, each in 
   floor    both sides read concurrently with the same drivers (SQLite ADBC, PostgreSQL ADBC), nothing else
   engine   pgparity.verify compare_content() on a clean pair, then on a pair with 5 differences
   pytest   `pytest checks/ -m content -k shipped_items`, process start included, clean and with 5 differences
-  reladiff when installed: PostgreSQL against PostgreSQL (it cannot read SQLite), best of its thread settings
+  reladiff when installed (or RELADIFF=/path/to/reladiff): PostgreSQL against PostgreSQL (it cannot read SQLite),
+           best of its thread settings, and which differing keys it reported
 Writes bench/results/verify.md.
 """
 
@@ -18,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -89,17 +91,36 @@ def damage(url: str) -> None:
     conn.close()
 
 
-def reladiff_time(url: str, other: str) -> str:
-    exe = shutil.which("reladiff")
+def reladiff_time(url: str, other: str) -> tuple[str, str]:
+    """(best wall seconds over -j 1/2/4, what it reported) for reladiff comparing two PostgreSQL tables."""
+    exe = os.environ.get("RELADIFF") or shutil.which("reladiff")
     if not exe:
-        return "not installed"
-    times = []
+        return "not installed", ""
+    times, out = [], ""
     for threads in (1, 2, 4):
         t0 = time.perf_counter()
-        subprocess.run([exe, url, "shipped_items", other, "shipped_items", "-k", "id", "-c", "%", "-j", str(threads)],
-                       capture_output=True, text=True, check=False)
+        res = subprocess.run([exe, url, "shipped_items", other, "shipped_items", "-k", "id", "-c", "%",
+                              "-j", str(threads)], capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - t0)
-    return f"{min(times):.2f}"
+        out = res.stdout + res.stderr
+    keys = sorted({int(m) for m in re.findall(r"^[-+] (\d+),", out, re.M)})
+    crashed = " (then: " + out.strip().splitlines()[-1].split(" - ")[-1][:60] + ")" if "ERROR" in out else ""
+    return f"{min(times):.2f}", f"keys reported: {keys or 'none'}{crashed}"
+
+
+def _reladiff_version() -> str:
+    exe = os.environ.get("RELADIFF") or shutil.which("reladiff")
+    if not exe:
+        return ""
+    try:
+        from importlib.metadata import version
+
+        return version("reladiff")
+    except Exception:  # noqa: BLE001 - installed in another environment
+        pyexe = Path(exe).parent / "python"
+        res = subprocess.run([str(pyexe), "-c", "import importlib.metadata as m; print(m.version('reladiff'))"],
+                             capture_output=True, text=True, check=False)
+        return res.stdout.strip()
 
 
 def main() -> int:
@@ -118,6 +139,10 @@ def main() -> int:
     url = _fresh_db(args.pg, "pgparity_bench_verify")
     subprocess.run([sys.executable, "migrate.py", str(db), "--pg", url, "-q", "--table", "shipped_items",
                     "--reports", str(work / "reports")], check=True, cwd=ROOT)
+    ref = _fresh_db(args.pg, "pgparity_bench_verify_ref")  # a second clean copy, for reladiff
+    subprocess.run([sys.executable, "migrate.py", str(db), "--pg", ref, "-q", "--table", "shipped_items",
+                    "--reports", str(work / "reports")], check=True, cwd=ROOT)
+    rel_clean = reladiff_time(ref, url)
     py = sys.executable
     floor = best(args.repeat, lambda: run([py, "-c", FLOOR, str(db), url]))
     engine_clean = best(args.repeat, lambda: run([py, "-c", ENGINE, str(db), url]))
@@ -131,7 +156,7 @@ def main() -> int:
     e_clean, e_clean_total = (float(x) for x in engine_clean[1].split()[:2])
     e_diff, e_diff_total = (float(x) for x in engine_diff[1].split()[:2])
     found = engine_diff[1].split()[3]
-    rel = reladiff_time(url, url)
+    rel_diff = reladiff_time(ref, url)
     lines = [
         f"# Content verification — {args.rows:,} rows x 7 columns (shipped_items), SQLite vs PostgreSQL", "",
         f"Command: `python bench/bench_verify.py --rows {args.rows} --pg <url>` (best of {args.repeat})  ",
@@ -146,7 +171,8 @@ def main() -> int:
         f"| `pytest checks/ -m content -k shipped_items`, clean, process start included | {pytest_clean[0]:.2f} | "
         f"{pytest_clean[0] / floor_s:.2f}x | {pytest_clean[2]:.0f} |",
         f"| same, 5 differences | {pytest_diff[0]:.2f} | {pytest_diff[0] / floor_s:.2f}x | {pytest_diff[2]:.0f} |",
-        f"| reladiff (PostgreSQL vs PostgreSQL, best of -j 1/2/4) | {rel} | | |",
+        f"| reladiff {_reladiff_version()}, clean, PostgreSQL vs PostgreSQL (best of -j 1/2/4) | {rel_clean[0]} | | |",
+        f"| reladiff, 5 differences ({rel_diff[1]}) | {rel_diff[0]} | | |",
         "", "Reference points from the issue, same machine kind: reladiff 4.4 s clean / 5.7 s with 5 differences; "
         "data-diff 7.3 s / 8.6 s (both PostgreSQL vs PostgreSQL).",
     ]

@@ -15,7 +15,7 @@ from .errors import RefusedError, SourceError
 from .load import LoadOptions, LoadResult, Progress, load
 from .plan import Plan, PlanOptions, make_plan
 from .preflight import Finding, Policy, run_preflight
-from .profile import profile_table
+from .profile import profile_tables
 from .schema import Schema, inspect_schema
 from .server import redact
 from .source import SqliteSource, file_sha256
@@ -57,7 +57,7 @@ def prepare(sqlite_path: str | Path, opts: MigrateOptions, scan_utf8: bool = Tru
     try:
         schema = inspect_schema(src)
         _select_tables(schema, opts)
-        profiles = {t.name: profile_table(src, t) for t in schema.tables}
+        profiles = profile_tables(src, schema.tables)
         plan = make_plan(schema, profiles, opts.plan)
         findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8)
     except BaseException:

@@ -98,9 +98,36 @@ def _unpack(fields: dict) -> dict:
     return fields
 
 
-def profile_table(src: SqliteSource, table: Table) -> dict[str, ColumnProfile]:
+def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str, ColumnProfile]]:
+    """Profile every table, each table's columns split over two read-only connections scanning at once.
+
+    Aggregates cost CPU per row; on two cores two scans of half the columns take about half the time.
+    The second connection only counts (it plans nothing by itself): every row copied still comes
+    from `src`'s one snapshot, and a value added in between makes COPY fail, never pass unseen.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if sum(len(t.columns) for t in tables) < 8:
+        return {t.name: profile_table(src, t) for t in tables}
+    other = SqliteSource.open(src.path)
+    try:
+        cuts = {t.name: (len(t.columns) + 1) // 2 for t in tables}
+
+        def scan(conn: SqliteSource, first: bool) -> dict:  # one thread per connection, never shared
+            return {t.name: profile_table(conn, t, t.columns[:cuts[t.name]] if first else t.columns[cuts[t.name]:])
+                    for t in tables if first or t.columns[cuts[t.name]:]}
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            a, b = pool.submit(scan, src, True), pool.submit(scan, other, False)
+            left, right = a.result(), b.result()
+        return {t.name: {**left[t.name], **right.get(t.name, {})} for t in tables}
+    finally:
+        other.close()
+
+
+def profile_table(src: SqliteSource, table: Table, columns: list | None = None) -> dict[str, ColumnProfile]:
     """Count, per column, the storage classes and value shapes present (one scan of the table)."""
-    plans = [(col, _column_exprs(col.name, col.type)) for col in table.columns]
+    plans = [(col, _column_exprs(col.name, col.type)) for col in (table.columns if columns is None else columns)]
     exprs = ["count(*)"] + [e for _, p in plans for _, e in p]
     row = list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0])
     rows, i, out = row[0], 1, {}
@@ -113,15 +140,15 @@ def profile_table(src: SqliteSource, table: Table) -> dict[str, ColumnProfile]:
                      for k, v in fields.items()})
         base["nulls"] = rows - base["integers"] - base["reals"] - base["texts"] - base["blobs"]
         out[col.name] = ColumnProfile(**base)
-    _nuls_in_mixed(src, table, out)
+    _nuls_in_mixed(src, table, out, [c for c, _ in plans])
     return out
 
 
-def _nuls_in_mixed(src: SqliteSource, table: Table, profiles: dict[str, ColumnProfile]) -> None:
+def _nuls_in_mixed(src: SqliteSource, table: Table, profiles: dict[str, ColumnProfile], columns: list) -> None:
     """NUL counts for text that turned up where the declaration did not expect it (a rare second look)."""
     from dataclasses import replace
 
-    late = [c for c in table.columns if declared_kind(c.type) not in ("text", "blob") and profiles[c.name].texts]
+    late = [c for c in columns if declared_kind(c.type) not in ("text", "blob") and profiles[c.name].texts]
     if not late:
         return
     exprs = ", ".join(f"sum(typeof({qs(c.name)})='text' AND instr(CAST({qs(c.name)} AS BLOB), x'00') > 0)"

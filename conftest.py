@@ -22,10 +22,12 @@ RESULTS = pytest.StashKey()
 SETTINGS = pytest.StashKey()
 STARTED = pytest.StashKey()
 SHA256 = pytest.StashKey()
+DRIFT = pytest.StashKey()
+SERVER_VERSION = pytest.StashKey()
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
             "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports",
-            "expectations": "expectations"}
+            "expectations": "expectations", "drift": {}, "snapshot_lock": None}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--redact", action="append", metavar="COLUMN", help="also redact this column in examples (repeat)")
     g.addoption("--pgparity-config", metavar="FILE", help="settings file (default ./pgparity.toml if present)")
     g.addoption("--reports", metavar="DIR", help="where reports go (default reports)")
+    g.addoption("--update-baseline", action="store_true", help="drift: accept today's PostgreSQL as the baseline")
+    g.addoption("--incremental", action="store_true", help="drift: read only rows past the baseline (key/updated-at)")
+    g.addoption("--snapshot-lock", metavar="FILE", help="hold an exclusive flock on FILE while both snapshots are "
+                "taken (for dual writers that take the same lock)")
     g.addoption("--expectations", metavar="DIR", help="Great Expectations suites root (default expectations; "
                 "suites of app.db live in DIR/app/)")
 
@@ -83,7 +89,8 @@ def resolve_settings(config: pytest.Config) -> dict:
            "exclude": config.getoption("--exclude-table"), "source_tz": config.getoption("--source-tz"),
            "float_tolerance": config.getoption("--float-tolerance"), "examples": config.getoption("--examples"),
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
-           "reports": config.getoption("--reports"), "expectations": config.getoption("--expectations")}
+           "reports": config.getoption("--reports"), "expectations": config.getoption("--expectations"),
+           "snapshot_lock": config.getoption("--snapshot-lock")}
     env = {"sqlite": os.environ.get("PGPARITY_SQLITE"), "pg": os.environ.get("DATABASE_URL")}
     for key, value in env.items():
         if value and not cli.get(key):
@@ -122,7 +129,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         url = resolve(s.get("pg"), start=False).url
         config.stash[COMPARISON] = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
-                                              tuple(s["redact"]))
+                                              tuple(s["redact"]), s.get("snapshot_lock"))
     except PgParityError as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
     from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +140,8 @@ def pytest_configure(config: pytest.Config) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     config.stash[SHA256] = pool.submit(file_sha256, Path(s["sqlite"]))
     pool.shutdown(wait=False)
+    config.stash[SERVER_VERSION] = config.stash[COMPARISON].pg_query(
+        "SELECT current_setting('server_version')")[0][0].split()[0]
     config.stash[COMPARISON].expectations = Path(s["expectations"])
     config.stash[COMPARISON].reports = Path(s["reports"])
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
@@ -172,15 +181,27 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from pgparity.report.html import write_html
     from pgparity.report.summary import build_summary, now, write_summary
 
-    version = cmp.pg_query("SELECT current_setting('server_version')")[0][0].split()[0]
+    version = config.stash[SERVER_VERSION]
     summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version,
                             config.stash[SHA256].result())
     out = Path(config.stash[SETTINGS]["reports"])
     gx = getattr(cmp, "_gx", None)
     if gx is not None:  # GX Data Docs, linked from the report
         summary["gx_docs"] = str(gx.build_docs().resolve().relative_to(out.resolve()))
+    extra = ""
+    drift = config.stash.get(DRIFT, None)
+    if drift is not None and drift.today:
+        from pgparity.report.drift_html import drift_section
+        from pgparity.verify.drift import append_history, read_history, write_baseline
+
+        append_history(drift.settings.history, drift.verdicts)
+        if drift.update:
+            write_baseline(drift.settings.baseline, drift.today, str(cmp.source.path))
+        summary["drift"] = {"baseline": str(drift.settings.baseline), "history": str(drift.settings.history),
+                            "updated_baseline": drift.update, "tables": drift.verdicts}
+        extra = drift_section(summary["drift"], read_history(drift.settings.history))
     write_summary(summary, out)
-    page = write_html(summary, out)
+    page = write_html(summary, out, extra)
     config.stash[OUTCOMES]["__report__"] = page
 
 
@@ -207,9 +228,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("table", names, ids=names, indirect=True)
 
 
+def _wants_drift(config: pytest.Config) -> bool:
+    return "drift" in (config.getoption("-m") or "") or bool(config.getoption("--update-baseline"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A check with no table it applies to (no boolean column anywhere, say) runs nothing at all."""
+    """A check with no table it applies to (no boolean column anywhere, say) runs nothing at all, and the
+    nightly drift checks run only when asked for (-m drift, --update-baseline)."""
     empty = [i for i in items if hasattr(i, "callspec") and not isinstance(i.callspec.params.get("table", ""), str)]
+    if not _wants_drift(config):
+        empty += [i for i in items if i.get_closest_marker("drift") is not None and i not in empty]
     if empty:
         config.hook.pytest_deselected(items=empty)
         items[:] = [i for i in items if i not in empty]
@@ -219,6 +247,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def comparison(request: pytest.FixtureRequest):
     """The SQLite file and PostgreSQL schema under comparison (one snapshot each)."""
     return request.config.stash[COMPARISON]
+
+
+class DriftState:
+    """The drift settings, the baseline read once, and today's fingerprints gathered per table."""
+
+    def __init__(self, config: pytest.Config, cmp):
+        from pgparity.verify.drift import load_baseline, parse_drift
+
+        s = config.stash[SETTINGS]
+        self.settings = parse_drift(s.get("drift") or {}, Path(s["reports"]))
+        self.update = bool(config.getoption("--update-baseline"))
+        if config.getoption("--incremental"):
+            self.settings.incremental = True
+        if self.update:  # a baseline is made of full fingerprints
+            self.settings.incremental = False
+        self.baseline = load_baseline(self.settings.baseline)
+        self.today: dict[str, dict] = {}
+        self.verdicts: dict[str, dict] = {}
+
+    def record(self, table: str, outcome, fingerprint: dict) -> None:
+        self.today[table] = fingerprint
+        self.verdicts[table] = {"rows": fingerprint.get("rows"), "checksum": fingerprint.get("checksum"),
+                                "max_key": fingerprint.get("max_key"), "mode": fingerprint.get("mode"),
+                                "ok": outcome.ok, "summary": outcome.summary, "violations": outcome.lines}
+
+
+@pytest.fixture(scope="session")
+def drift_state(request: pytest.FixtureRequest, comparison):
+    """Drift bookkeeping for the session (history and baseline are written when it ends)."""
+    from pgparity.errors import PgParityError
+
+    try:
+        state = DriftState(request.config, comparison)
+    except PgParityError as exc:
+        pytest.exit(f"pgparity: {exc}", returncode=4)
+    request.config.stash[DRIFT] = state
+    return state
 
 
 @pytest.fixture

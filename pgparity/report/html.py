@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 CHECK_ORDER = ["schema", "row_count", "content", "profiles", "foreign_keys", "booleans", "timestamps", "sequences",
-               "text", "expectations"]
+               "text", "expectations", "drift", "drift_live"]
 SYMBOL = {"passed": ("✓", "pass"), "failed": ("✗", "FAIL"), "waived": ("≈", "waived"), "error": ("!", "error"),
           "skipped": ("–", "skipped")}
 

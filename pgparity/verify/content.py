@@ -103,15 +103,15 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> p
     return pl.DataFrame(out)
 
 
-def _read_source(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
     """The source side's frame: a plain read when every column holds one storage class, else the
     rule expressions (a mixed column makes the plain read fail at once or mid-way)."""
     try:
-        return _read_source_plain(cmp, tp, locator)
+        return _read_source_plain(cmp, tp, locator, where)
     except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         pass
     frames, first = [], True
-    for batch in cmp.source.batches(_source_sql(tp, locator), BATCH_ROWS):
+    for batch in cmp.source.batches(_source_sql(tp, locator, where), BATCH_ROWS):
         if first:
             batch, first = batch.slice(1), False
         if batch.num_rows:
@@ -124,10 +124,11 @@ class _Mixed(Exception):
     """A column holds several storage classes: the plain read cannot be trusted for it."""
 
 
-def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else [])
     frames, seen = [], {}
-    for batch in cmp.source.batches(f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}", BATCH_ROWS):
+    sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
+    for batch in cmp.source.batches(sql, BATCH_ROWS):
         if not batch.num_rows:
             continue
         values = []
@@ -158,11 +159,11 @@ def _assert_single_class(cmp: Comparison, tp: TablePair, seen: dict) -> None:
         raise _Mixed(tp.name)
 
 
-def _read_target(cmp: Comparison, tp: TablePair, locator: bool) -> pl.DataFrame:
+def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
     frames = []
     cur = cmp.pg.cursor()
     try:
-        cur.execute(_target_sql(tp, cmp.settings.schema, locator))
+        cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
         for batch in cur.fetch_record_batch():
             if batch.num_rows:
                 loc = batch.column(batch.num_columns - 1) if locator else None
@@ -186,13 +187,16 @@ def _checksum(df: pl.DataFrame) -> str:
     return f"{df.height}:{int(total):016x}"
 
 
-def compare_content(cmp: Comparison, tp: TablePair) -> ContentResult:
-    """Checksum both sides; on a difference, classify every differing row and detail the first ones."""
+def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = ("", "")) -> ContentResult:
+    """Checksum both sides; on a difference, classify every differing row and detail the first ones.
+
+    `where`: (SQLite condition, PostgreSQL condition) restricting both sides, e.g. to rows newer
+    than a baseline."""
     t0 = time.monotonic()
     locator = not tp.key
     with ThreadPoolExecutor(max_workers=2) as pool:
-        fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid)
-        ft = pool.submit(_read_target, cmp, tp, locator)
+        fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0])
+        ft = pool.submit(_read_target, cmp, tp, locator, where[1])
         src, tgt = fs.result(), ft.result()
     res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key))
     if not res.ok:

@@ -7,6 +7,7 @@ REPEATABLE READ transaction), held for the life of the `Comparison`.
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import TargetError
@@ -66,12 +67,13 @@ class Comparison:
     """A SQLite file and a PostgreSQL schema, opened once, paired table by table."""
 
     def __init__(self, sqlite_path: str, pg_url: str, settings: Settings, tables: list[str] | None = None,
-                 exclude: list[str] | None = None, redact: tuple[str, ...] = ()):
+                 exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None):
         self.settings = settings
         self.redact = redact
         self.pg_url = pg_url
-        self.source = SqliteSource.open(sqlite_path)
-        self.pg = _pg_connect(pg_url)
+        with _exclusive(snapshot_lock):  # both snapshots at one moment for writers that honour the lock
+            self.source = SqliteSource.open(sqlite_path)
+            self.pg = _pg_connect(pg_url)
         self.schema: Schema = inspect_schema(self.source)
         self.catalog: dict[str, PgTable] = self._catalog()
         keep = {t.lower() for t in tables or []}
@@ -105,13 +107,20 @@ class Comparison:
         return pair
 
     def pg_query(self, sql: str) -> list[tuple]:
-        """A small query inside the PostgreSQL snapshot."""
+        """A small query inside the PostgreSQL snapshot; a failing one does not spoil the next (savepoint)."""
         cur = self.pg.cursor()
         try:
+            cur.execute("SAVEPOINT pgparity_q")
             cur.execute(sql)
-            return cur.fetchall()
+            rows = cur.fetchall()
+            cur.execute("RELEASE SAVEPOINT pgparity_q")
+            return rows
         except Exception as exc:  # noqa: BLE001
-            raise TargetError(f"PostgreSQL query failed: {str(exc).splitlines()[0]}") from None
+            try:
+                cur.execute("ROLLBACK TO SAVEPOINT pgparity_q")
+            except Exception:  # noqa: BLE001 - the connection itself is gone: the first error says so
+                pass
+            raise TargetError(f"PostgreSQL query failed: {str(exc).splitlines()[0]} (query: {sql[:200]})") from None
         finally:
             cur.close()
 
@@ -123,6 +132,22 @@ class Comparison:
             pass
 
 
+@contextmanager
+def _exclusive(path: str | None):
+    """Hold an exclusive flock on `path` (when given) while both snapshots are taken."""
+    if not path:
+        yield
+        return
+    import fcntl
+
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _pg_connect(url: str):
     import adbc_driver_postgresql.dbapi as adbc_pg
 
@@ -131,6 +156,8 @@ def _pg_connect(url: str):
         cur = conn.cursor()
         cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         cur.execute("SET TimeZone = 'UTC'")
+        cur.execute("SELECT 1")  # the snapshot is taken here, not at BEGIN
+        cur.fetchall()
         cur.close()
     except Exception as exc:  # noqa: BLE001
         from ..server import redact

@@ -1,0 +1,225 @@
+"""Nightly drift: today's PostgreSQL against the last accepted baseline, table by table, by rules.
+
+A fingerprint is computed inside PostgreSQL (no rows leave the server): row count, an
+order-independent checksum of every row's text (sum of hashtextextended), max key, max updated-at,
+per column NULLs/min/max. The baseline is diff-friendly JSON meant for git; each run appends one
+line to a history file.
+
+Rules per table (config `[pgparity.drift.tables.NAME]`):
+  append-only  rows may be added, never changed or removed (needs `key`; with `updated_at` the
+               incremental mode sees in-place updates too)
+  reference    the table must not change at all
+  growth       [min, max] rows added per run
+Incremental mode reads only rows newer than the baseline (key above its max key, or updated-at
+after its max) plus index-friendly counts, and gives the same verdict as a full run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import UsageError
+from ..sqlnames import qi, qname
+from .outcome import Outcome, failed, passed
+from .pairing import Comparison, TablePair, match_name
+
+BASELINE_FORMAT = "pgparity-baseline/1"
+RULES = ("append-only", "reference", "none")
+
+
+@dataclass(frozen=True)
+class DriftRule:
+    rule: str = "none"
+    key: str | None = None
+    updated_at: str | None = None
+    growth: tuple[int, int] | None = None
+
+
+@dataclass
+class DriftSettings:
+    baseline: Path
+    history: Path
+    incremental: bool = False
+    tables: dict[str, DriftRule] = field(default_factory=dict)
+
+    def rule_for(self, tp: TablePair) -> DriftRule:
+        found = self.tables.get(tp.name) or next((r for n, r in self.tables.items() if n.lower() == tp.name.lower()),
+                                                 None)
+        if found is not None:
+            return found
+        key = tp.source.primary_key[0] if len(tp.source.primary_key) == 1 else None
+        return DriftRule(key=key)
+
+
+def parse_drift(config: dict, reports: Path) -> DriftSettings:
+    """The [pgparity.drift] section (every key optional)."""
+    tables = {}
+    for name, spec in (config.get("tables") or {}).items():
+        rule = spec.get("rule", "none")
+        if rule not in RULES:
+            raise UsageError(f"drift rule for {name}: {rule!r} is not one of {', '.join(RULES)}")
+        if rule == "append-only" and not spec.get("key"):
+            raise UsageError(f"drift rule for {name}: append-only needs key = \"<column>\"")
+        growth = tuple(spec["growth"]) if spec.get("growth") is not None else None
+        tables[name] = DriftRule(rule, spec.get("key"), spec.get("updated_at"), growth)
+    return DriftSettings(Path(config.get("baseline") or reports / "drift" / "baseline.json"),
+                         Path(config.get("history") or reports / "drift" / "history.jsonl"),
+                         bool(config.get("incremental", False)), tables)
+
+
+def _col(tp: TablePair, name: str | None) -> str | None:
+    if not name or tp.target is None:
+        return None
+    found = match_name(name, [c.name for c in tp.target.columns])
+    if found is None:
+        raise UsageError(f"drift: table {tp.name} has no column {name!r} in PostgreSQL")
+    return found
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def fingerprint(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict | None, incremental: bool) -> dict:
+    """Today's fingerprint of the PostgreSQL table, computed by the server.
+
+    Full mode hashes every row; incremental mode hashes only rows past the baseline and counts the
+    rest through the key (and updated-at) — what the rules need to reach the same verdict.
+    """
+    t = qname(cmp.settings.schema, tp.target.name)
+    key, upd = _col(tp, rule.key), _col(tp, rule.updated_at)
+    row_hash = "hashtextextended(x::text, 0)::numeric"
+    exprs = ["count(*)", f"max({qi(key)})::text" if key else "NULL", f"max({qi(upd)})::text" if upd else "NULL"]
+    old = f"{qi(key)} <= {_literal(_typed(base['max_key']))}" if key and base and base.get("max_key") else None
+    full = not incremental or rule.rule == "reference" or old is None
+    exprs.append(f"coalesce(sum({row_hash}), 0)::text" if full else "NULL")
+    exprs.append(f"count(*) FILTER (WHERE {old})" if old else "NULL")
+    exprs.append(f"coalesce(sum({row_hash}) FILTER (WHERE {old}), 0)::text" if old and full else "NULL")
+    changed_old = (f"count(*) FILTER (WHERE {old} AND {qi(upd)} > {_literal(base['max_updated'])})"
+                   if old and upd and base.get("max_updated") else "NULL")
+    exprs.append(changed_old)
+    where = ""
+    if not full:  # only the new rows are read; the old part is counted through the key
+        where = f" WHERE NOT ({old})" + (f" OR {qi(upd)} > {_literal(base['max_updated'])}"
+                                          if upd and base.get("max_updated") else "")
+    rows, max_key, max_upd, checksum, old_rows, old_checksum, old_updated = cmp.pg_query(
+        f"SELECT {', '.join(exprs)} FROM {t} x")[0]
+    new_rows = cmp.pg_query(f"SELECT count(*) FROM {t} x{where}")[0][0] if where else None
+    return {"rows": rows, "checksum": checksum, "max_key": max_key, "max_updated": max_upd, "old_rows": old_rows,
+            "old_checksum": old_checksum, "old_updated": old_updated, "new_rows": new_rows,
+            "mode": "full" if full else "incremental", "profile": {} if not full else _profile(cmp, tp)}
+
+
+def _typed(text: str):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return text
+
+
+_ORDERED = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "text", "character varying",
+            "character", "date", "timestamp without time zone", "timestamp with time zone")
+
+
+def _profile(cmp: Comparison, tp: TablePair) -> dict:
+    """Per column NULLs, and min/max where the type has an order (booleans, JSON, bytes have none)."""
+    from ..fit import base_type
+
+    cols = [(c.target.name, base_type(c.target.type) in _ORDERED) for c in tp.columns if c.target is not None]
+    if not cols:
+        return {}
+    exprs = [e for c, ordered in cols for e in (
+        f"count(*) - count({qi(c)})",
+        f"min({qi(c)})::text" if ordered else "NULL", f"max({qi(c)})::text" if ordered else "NULL")]
+    row = cmp.pg_query(f"SELECT {', '.join(exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]
+    return {c: {"nulls": row[3 * i], "min": _short(row[3 * i + 1]), "max": _short(row[3 * i + 2])}
+            for i, (c, _) in enumerate(cols)}
+
+
+def _short(v):
+    return v[:60] if isinstance(v, str) else v
+
+
+def evaluate(tp: TablePair, rule: DriftRule, base: dict | None, today: dict) -> tuple[list[str], list[str]]:
+    """(rule violations, changes since the baseline) for one table."""
+    if base is None:
+        return [], ["no baseline for this table yet"]
+    changes, violations = [], []
+    delta = today["rows"] - base["rows"]
+    if delta:
+        changes.append(f"{delta:+d} rows ({base['rows']} -> {today['rows']})")
+    if today.get("checksum") is not None and today["checksum"] != base["checksum"] and not delta:
+        changes.append("same row count, different content")
+    if today.get("max_key") != base.get("max_key"):
+        changes.append(f"max key {base.get('max_key')} -> {today.get('max_key')}")
+    if rule.rule == "reference":
+        if today["checksum"] != base["checksum"] or delta:
+            violations.append(f"reference table changed: {', '.join(changes) or 'content differs'}")
+    if rule.rule == "append-only" and base.get("max_key") is not None:
+        removed = base["rows"] - (today["old_rows"] or 0)
+        if removed > 0:
+            violations.append(f"append-only: {removed} row(s) with key <= {base['max_key']} removed")
+        elif today.get("old_checksum") is not None and today["old_checksum"] != base["checksum"]:
+            violations.append(f"append-only: row(s) with key <= {base['max_key']} changed")
+        elif today.get("old_updated"):
+            violations.append(f"append-only: {today['old_updated']} row(s) with key <= {base['max_key']} updated "
+                              f"after {base['max_updated']}")
+    if rule.growth is not None and not rule.growth[0] <= delta <= rule.growth[1]:
+        violations.append(f"growth {delta:+d} rows outside the expected band [{rule.growth[0]}, {rule.growth[1]}]")
+    return violations, changes
+
+
+def check_drift(cmp: Comparison, tp: TablePair, ds: DriftSettings, baseline: dict) -> tuple[Outcome, dict]:
+    """The table's drift verdict against the baseline, and today's fingerprint."""
+    if tp.target is None:
+        return failed("drift", tp.name, "table missing in PostgreSQL", [f"{tp.name}: no such table"]), {}
+    rule = ds.rule_for(tp)
+    base = (baseline.get("tables") or {}).get(tp.name)
+    today = fingerprint(cmp, tp, rule, base, ds.incremental)
+    violations, changes = evaluate(tp, rule, base, today)
+    label = f"{rule.rule}" + (f", growth {list(rule.growth)}" if rule.growth else "")
+    summary = f"[{label}, {today['mode']}] " + ("; ".join(changes) if changes else "unchanged since the baseline")
+    if violations:
+        return failed("drift", tp.name, summary, [f"{tp.name}: {v}" for v in violations]), today
+    return passed("drift", tp.name, summary), today
+
+
+def load_baseline(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    if data.get("format") != BASELINE_FORMAT:
+        raise UsageError(f"{path} is not a pgparity baseline (format {data.get('format')!r})")
+    return data
+
+
+def write_baseline(path: Path, fingerprints: dict[str, dict], source: str) -> None:
+    """Accept today's state: one key per table, sorted, indented (reads well in a git diff)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = {name: {k: v for k, v in fp.items() if k in ("rows", "checksum", "max_key", "max_updated", "profile")}
+              for name, fp in sorted(fingerprints.items()) if fp.get("checksum") is not None}
+    path.write_text(json.dumps({"format": BASELINE_FORMAT, "accepted_at": _now(), "source": source,
+                                "tables": tables}, indent=2, sort_keys=True) + "\n")
+
+
+def append_history(path: Path, records: dict[str, dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fh.write(json.dumps({"at": _now(), "tables": records}, sort_keys=True) + "\n")
+
+
+def read_history(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

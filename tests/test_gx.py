@@ -46,6 +46,18 @@ def test_clean_copy_passes_and_docs_are_linked(demo_db, target, suites, tmp_path
     assert f'href="{summary["gx_docs"]}"' in (tmp_path / "rep" / "index.html").read_text()
 
 
+def test_socket_url_as_the_throwaway_server_gives(demo_db, target, suites, tmp_path):
+    from pathlib import Path
+
+    if not Path("/var/run/postgresql").is_dir() or "127.0.0.1" not in target.url:
+        pytest.skip("no local socket directory to reach the test server through")
+    migrate(demo_db, target)
+    socket_url = target.url.replace("@127.0.0.1:5432/", "@/") + "?host=/var/run/postgresql"
+    res = run_checks_cli("--sqlite", demo_db, "--pg", socket_url, "--pg-schema", target.schema, "--expectations",
+                         suites[0], "--reports", tmp_path / "rep", "-m", "gx", "-q", "-k", "users")
+    assert res.returncode == 0, res.stdout[-3000:]
+
+
 def test_damaged_copy_fails_naming_the_expectation(demo_db, target, suites, tmp_path):
     migrate(demo_db, target)
     target.sql(f"ALTER TABLE {target.q('users')} DROP CONSTRAINT users_username_key")

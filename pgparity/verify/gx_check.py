@@ -51,8 +51,9 @@ class _Gx:
         root.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(root.resolve()))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.source = self.context.data_sources.add_or_update_postgres(
-            "pgparity_target", connection_string=_sqlalchemy_url(cmp.pg_url))
+        # the generic SQL source: GX's Postgres one insists on a host, and a throwaway server has a socket
+        self.source = self.context.data_sources.add_or_update_sql(
+            "pgparity_target", connection_string=_sqlalchemy_url(cmp.pg_url).replace("$", "\\$"))
         self.docs = root / DOCS_INDEX
 
     def validate(self, cmp: Comparison, tp: TablePair, data: dict):

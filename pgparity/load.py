@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -117,43 +118,52 @@ def existing_tables(cur, schema: str, names: list[str]) -> list[str]:
     return sorted(r[0] for r in cur.fetchall())
 
 
-def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
-         fail_after_table: str | None = None) -> LoadResult:
-    """Run the whole migration in one transaction; roll back on any error."""
-    started = time.monotonic()
+@contextmanager
+def transaction(url: str, step: list[str]):
+    """One PostgreSQL transaction: commit when the block ends, roll back on anything else.
+
+    `step[0]` names what the block is doing, so an error says where it stopped."""
     conn = connect(url)
-    result = LoadResult()
-    current = "setup"
     try:
         with conn.cursor() as cur:
-            cur.execute("SET TimeZone = %s", (plan.options.source_tz,))
-            # this transaction builds every index and key: give its sorts room (a setting local to it)
-            cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            _prepare(cur, plan, opts)
-            for tp in plan.tables:
-                current = tp.pg_name
-                result.tables.append(_copy_table(cur, src, tp, plan.options.schema, opts, progress))
-                if fail_after_table == tp.name:  # used by the all-or-nothing tests
-                    raise TargetError(f"injected failure after table {tp.name}")
-            current = "constraints"
-            for stmt in ddl.constraints(plan) + ddl.foreign_keys(plan, opts.orphans == "not-valid"):
-                _run(cur, stmt, result.notes)
-            _set_sequences(cur, src, plan)
-            cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
-                        if plan.tables else "SELECT 1")
+            yield cur
         conn.commit()
     except psycopg2.Error as exc:
         _rollback(conn)
         if isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError)):
-            raise TargetError(f"connection to PostgreSQL lost while loading {current}: {_pg_message(exc)}; "
+            raise TargetError(f"connection to PostgreSQL lost while loading {step[0]}: {_pg_message(exc)}; "
                               "nothing was committed") from None
-        raise TargetError(f"PostgreSQL refused the load at {current}: {_pg_message(exc)}; "
+        raise TargetError(f"PostgreSQL refused the load at {step[0]}: {_pg_message(exc)}; "
                           "nothing was committed") from None
     except BaseException:
         _rollback(conn)
         raise
     finally:
         conn.close()
+
+
+def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
+         fail_after_table: str | None = None) -> LoadResult:
+    """Run the whole migration in one transaction; roll back on any error."""
+    started = time.monotonic()
+    result = LoadResult()
+    step = ["setup"]
+    with transaction(url, step) as cur:
+        cur.execute("SET TimeZone = %s", (plan.options.source_tz,))
+        # this transaction builds every index and key: give its sorts room (a setting local to it)
+        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        _prepare(cur, plan, opts)
+        for tp in plan.tables:
+            step[0] = tp.pg_name
+            result.tables.append(_copy_table(cur, src, tp, plan.options.schema, opts, progress))
+            if fail_after_table == tp.name:  # used by the all-or-nothing tests
+                raise TargetError(f"injected failure after table {tp.name}")
+        step[0] = "constraints"
+        for stmt in ddl.constraints(plan) + ddl.foreign_keys(plan, opts.orphans == "not-valid"):
+            _run(cur, stmt, result.notes)
+        _set_sequences(cur, src, plan)
+        cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
+                    if plan.tables else "SELECT 1")
     result.seconds = time.monotonic() - started
     return result
 

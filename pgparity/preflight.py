@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from .plan import Plan, TablePlan
 from .profile import ts_valid_sql
+from .reader import is_utf8
 from .source import SqliteSource
 from .sqlnames import qs
 
@@ -170,7 +171,7 @@ def _utf8(src: SqliteSource, tp: TablePlan, policy: Policy) -> list[Finding]:
             rowids = batch.column(0).to_pylist()
             raw = arr.cast(pa.binary()).to_pylist()  # the rare path: this batch only
             for rid, value in zip(rowids, raw):
-                if value is not None and not _is_utf8(value):
+                if value is not None and not is_utf8(value):
                     counts[c.name] = counts.get(c.name, 0) + 1
                     if len(bad.setdefault(c.name, [])) < EXAMPLES:
                         bad[c.name].append((rid, value))
@@ -178,11 +179,3 @@ def _utf8(src: SqliteSource, tp: TablePlan, policy: Policy) -> list[Finding]:
     return [Finding(sev, tp.name, name, "utf8", counts[name], "bytes that are not valid UTF-8",
                     "--bad-utf8 replace stores them with U+FFFD (the checks then report the change)", ex)
             for name, ex in bad.items()]
-
-
-def _is_utf8(value: bytes) -> bool:
-    try:
-        value.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False

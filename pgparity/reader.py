@@ -90,13 +90,13 @@ def _check_utf8(tp: TablePlan, c: ColumnPlan, arr: pa.Array, rowids: pa.Array | 
         arr.validate(full=True)
     except pa.ArrowInvalid:
         raw = arr.cast(pa.binary()).to_pylist()  # rare path: this batch only
-        bad = next(k for k, v in enumerate(raw) if v is not None and not _utf8(v))
+        bad = next(k for k, v in enumerate(raw) if v is not None and not is_utf8(v))
         where = f"rowid {rowids[bad].as_py()}" if rowids is not None else f"row {bad + 1} of a batch"
         raise RefusedError(f"{tp.name}.{c.name}: bytes that are not valid UTF-8 at {where}: {raw[bad][:40]!r}; "
                            "nothing was committed (--bad-utf8 replace stores them with U+FFFD)") from None
 
 
-def _utf8(value: bytes) -> bool:
+def is_utf8(value: bytes) -> bool:
     try:
         value.decode("utf-8")
         return True

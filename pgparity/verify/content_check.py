@@ -40,6 +40,8 @@ def check_content(cmp: Comparison, tp: TablePair) -> Outcome:
             lines.append(f"{tp.name} [{_key(d.key)}] extra in PostgreSQL: {d.target}")
     parts = [f"{n} {k}" for n, k in ((res.missing, "missing"), (res.extra, "extra"), (res.changed, "changed")) if n]
     cols = ", ".join(f"{c} x{n}" for c, n in sorted(res.column_changes.items(), key=lambda x: -x[1]))
+    if cols and res.changed > res.attributed_rows:
+        cols += f" (columns counted over the first {res.attributed_rows} of {res.changed} changed rows)"
     summary = (f"{', '.join(parts) or 'checksums differ'} row(s) {how}; SQLite {res.source_rows} rows, "
                f"PostgreSQL {res.target_rows}" + (f"; changed columns: {cols}" if cols else ""))
     return failed("content", tp.name, summary, lines, rows=res.examples, rules=rules,

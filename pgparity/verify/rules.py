@@ -123,26 +123,21 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
             return [vals.cast(pa.int64()), pc.if_else(pc.is_null(vals), raw, pa.scalar(None, pa.string()))]
         return [none_i, none_s if null else raw.cast(pa.string())]
     if rule.canon == "int":
-        return [raw.cast(pa.int64()), none_s] if is_int else [none_i, none_s if null else as_text_any(raw)]
+        return [raw.cast(pa.int64()), none_s] if is_int else [none_i, none_s if null else raw.cast(pa.string())]
     if rule.canon == "float":
         return [raw.cast(pa.float64()), none_s] if (is_int or is_real) else [none_f, none_s if null else
-                                                                           as_text_any(raw)]
+                                                                           raw.cast(pa.string())]
     if rule.canon in ("ts", "tstz", "date"):
         if is_int:
             return [raw.cast(pa.int64()), none_s]
-        return [none_i, none_s if null else as_text_any(raw)]
+        return [none_i, none_s if null else raw.cast(pa.string())]
     if rule.canon == "bytes":
-        return [none_s.cast(pa.binary()) if null else (raw if is_blob else as_text_any(raw).cast(pa.binary()))]
+        return [none_s.cast(pa.binary()) if null else (raw if is_blob else raw.cast(pa.binary()))]
     if rule.canon == "json":
-        return [none_s if null else as_text_any(raw)]
+        return [none_s if null else raw.cast(pa.string())]
     if is_real:
         return [raw.cast(pa.float64()), none_s]
     return [none_f, none_s if null else raw.cast(pa.string())]
-
-
-def as_text_any(raw: pa.Array) -> pa.Array:
-    """Any raw SQLite column as text (reals in SQLite's %!.15g look are not needed here: text rules split them)."""
-    return raw.cast(pa.string())
 
 
 def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:

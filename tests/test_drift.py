@@ -24,7 +24,6 @@ baseline = "{baseline}"
 [pgparity.drift.tables.events]
 rule = "append-only"
 key = "id"
-updated_at = "updated_at"
 
 [pgparity.drift.tables.settings]
 rule = "reference"
@@ -72,6 +71,7 @@ def test_baseline_then_unchanged(pair):
     baseline = json.loads((pair[2] / "baseline.json").read_text())
     assert set(baseline["tables"]) == {"events", "settings", "orders"}
     assert baseline["tables"]["events"]["max_key"] == "40"
+    assert baseline["tables"]["events"]["max_updated"] == "2024-01-01 00:00:40"  # updated_at found by its name
     res, summary = drift(pair)
     assert res.returncode == 0
     assert "unchanged since the baseline" in summary["drift"]["tables"]["events"]["summary"]

@@ -17,6 +17,7 @@ after its max) plus index-friendly counts, and gives the same verdict as a full 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,12 +47,23 @@ class DriftSettings:
     tables: dict[str, DriftRule] = field(default_factory=dict)
 
     def rule_for(self, tp: TablePair) -> DriftRule:
+        """The configured rule, with key and updated-at found by themselves when not given."""
         found = self.tables.get(tp.name) or next((r for n, r in self.tables.items() if n.lower() == tp.name.lower()),
                                                  None)
-        if found is not None:
-            return found
-        key = tp.source.primary_key[0] if len(tp.source.primary_key) == 1 else None
-        return DriftRule(key=key)
+        rule = found or DriftRule()
+        key = rule.key or (tp.source.primary_key[0] if len(tp.source.primary_key) == 1 else None)
+        return DriftRule(rule.rule, key, rule.updated_at or _updated_at_column(tp), rule.growth)
+
+
+_UPDATED = re.compile(r"^(updated|modified|last_?update[d]?|changed|last_?modified)(_?(at|on|time|ts))?$", re.I)
+
+
+def _updated_at_column(tp: TablePair) -> str | None:
+    """A column that says when a row last changed (updated_at, last_update, modified_on ...), if any."""
+    for c in tp.columns:
+        if c.target is not None and _UPDATED.match(c.name) and c.target.type.startswith(("timestamp", "date")):
+            return c.name
+    return None
 
 
 def parse_drift(config: dict, reports: Path) -> DriftSettings:

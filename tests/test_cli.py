@@ -97,3 +97,20 @@ def test_backup_is_a_consistent_copy(tmp_path, target):
     import sqlite3
 
     assert sqlite3.connect(copies[0]).execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+def test_progress_summary_and_manifest(demo_db, target, tmp_path):
+    res = run_cli(demo_db, "--pg", target.url, "--schema", target.schema, "--reports", tmp_path / "rep")
+    assert res.returncode == 0, res.stderr
+    assert "PostgreSQL: given server at" in res.stderr
+    assert "  shipped_items: 3000 rows in" in res.stderr and "rows/s" in res.stderr  # plain lines: not a TTY
+    assert "shipped_items" in res.stdout and "rows written" in res.stdout
+    manifest = json.loads((tmp_path / "rep" / "migration.json").read_text())
+    import hashlib
+
+    assert manifest["source"]["sha256"] == hashlib.sha256(demo_db.read_bytes()).hexdigest()
+    counts = {t["table"]: (t["rows_read"], t["rows_written"]) for t in manifest["tables"]}
+    assert counts["shipped_items"] == (3000, 3000)
+    assert manifest["plan"]["orders_inbox"]["columns"][3]["rule"] == "text-jsonb"
+    assert "view open_orders" in manifest["not_migrated"]
+    assert manifest["versions"]["pgparity"]

@@ -99,6 +99,7 @@ def _migrate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     opts = options_from(args)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
     prep = prepare(args.sqlite, opts, scan_utf8=args.dry_run)
     try:
         for f in prep.findings:

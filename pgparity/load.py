@@ -25,6 +25,7 @@ from .source import SqliteSource
 from .sqlnames import qi, qname
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
+CONSTRAINTS = "(keys, indexes, FKs)"  # the progress line of the constraint phase, counted in statements
 
 
 @dataclass
@@ -159,8 +160,13 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
             if fail_after_table == tp.name:  # used by the all-or-nothing tests
                 raise TargetError(f"injected failure after table {tp.name}")
         step[0] = "constraints"
-        for stmt in ddl.constraints(plan) + ddl.foreign_keys(plan, opts.orphans == "not-valid"):
+        statements = ddl.constraints(plan) + ddl.foreign_keys(plan, opts.orphans == "not-valid")
+        for i, stmt in enumerate(statements):
+            if progress:
+                progress(CONSTRAINTS, i, len(statements))
             _run(cur, stmt, result.notes)
+        if progress:
+            progress(CONSTRAINTS, -1, len(statements))
         _set_sequences(cur, src, plan)
         cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
                     if plan.tables else "SELECT 1")

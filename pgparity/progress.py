@@ -22,6 +22,7 @@ class TableProgress:
         if done < 0:
             if self._bar is not None:
                 self._bar.update(total - self._bar.n)
+            self._last = total
             self._finish()
             self._table = None
             return
@@ -31,7 +32,8 @@ class TableProgress:
             if self.tty:
                 from tqdm import tqdm
 
-                self._bar = tqdm(total=total, desc=table[:30], unit="rows", unit_scale=True,
+                unit = "stmt" if table.startswith("(") else "rows"
+                self._bar = tqdm(total=total, desc=table[:30], unit=unit, unit_scale=total >= 10_000,
                                  file=self.stream, leave=True, dynamic_ncols=True)
             return
         if self._bar is not None:
@@ -46,7 +48,8 @@ class TableProgress:
             secs = time.monotonic() - self._started
             done = self._last
             rate = done / secs if secs > 0 else 0
-            print(f"  {self._table}: {done} rows in {secs:.2f}s ({rate:,.0f} rows/s)", file=self.stream)
+            unit = "statements" if self._table.startswith("(") else "rows"
+            print(f"  {self._table}: {done} {unit} in {secs:.2f}s ({rate:,.0f} {unit}/s)", file=self.stream)
         self._last = 0
 
     def close(self) -> None:

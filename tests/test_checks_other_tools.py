@@ -109,6 +109,8 @@ PGLOADER = shutil.which("pgloader")
 
 
 def _pgloader(path, target, pg_url):
+    if "host=" in pg_url:
+        pytest.skip("pgloader needs a TCP host; the test server is reached through a socket")
     url = pg_url.split("?")[0]
     target.sql(f"SET search_path = {target.schema}")
     res = subprocess.run([PGLOADER, "--quiet", "--set", f"search_path='{target.schema}'", str(path), url],

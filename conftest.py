@@ -112,26 +112,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not s.get("sqlite"):
         raise pytest.UsageError("pgparity: which SQLite file? pass --sqlite PATH, set PGPARITY_SQLITE, "
                                 "or put sqlite = \"...\" in pgparity.toml")
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(s["source_tz"])
-    except (ZoneInfoNotFoundError, ValueError):
-        raise pytest.UsageError(f"--source-tz {s['source_tz']!r} is not a time zone name (e.g. UTC, Europe/Paris)") \
-            from None
-    from pgparity.errors import PgParityError
-    from pgparity.server import resolve
-    from pgparity.verify.pairing import Comparison
-    from pgparity.verify.rules import Settings
-
-    settings = Settings(schema=s["schema"], source_tz=s["source_tz"], float_tolerance=float(s["float_tolerance"]),
-                        examples=int(s["examples"]), nul_policy=s["nul_policy"])
-    try:
-        url = resolve(s.get("pg"), start=False).url
-        config.stash[COMPARISON] = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
-                                              tuple(s["redact"]), s.get("snapshot_lock"))
-    except PgParityError as exc:
-        raise pytest.UsageError(f"pgparity: {exc}") from None
+    cmp = _open_comparison(config, s)
+    config.stash[COMPARISON] = cmp
     from concurrent.futures import ThreadPoolExecutor
 
     from pgparity.source import file_sha256
@@ -140,13 +122,40 @@ def pytest_configure(config: pytest.Config) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     config.stash[SHA256] = pool.submit(file_sha256, Path(s["sqlite"]))
     pool.shutdown(wait=False)
-    config.stash[SERVER_VERSION] = config.stash[COMPARISON].pg_query(
-        "SELECT current_setting('server_version')")[0][0].split()[0]
-    config.stash[COMPARISON].expectations = Path(s["expectations"])
-    config.stash[COMPARISON].reports = Path(s["reports"])
-    unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in config.stash[COMPARISON].tables}]
+    config.stash[SERVER_VERSION] = cmp.pg_query("SELECT current_setting('server_version')")[0][0].split()[0]
+
+
+def _open_comparison(config: pytest.Config, s: dict):
+    """The SQLite file and PostgreSQL schema to compare; every bad option is a usage error here."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from pgparity.errors import PgParityError
+    from pgparity.server import resolve
+    from pgparity.verify.pairing import Comparison
+    from pgparity.verify.rules import Settings
+    from pgparity.verify.waivers import parse_waivers
+
+    try:
+        ZoneInfo(s["source_tz"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise pytest.UsageError(f"--source-tz {s['source_tz']!r} is not a time zone name (e.g. UTC, Europe/Paris)") \
+            from None
+    settings = Settings(schema=s["schema"], source_tz=s["source_tz"], float_tolerance=float(s["float_tolerance"]),
+                        examples=int(s["examples"]), nul_policy=s["nul_policy"])
+    try:
+        parse_waivers(s.get("waivers", []))
+        url = resolve(s.get("pg"), start=False).url
+        cmp = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
+                         tuple(s["redact"]), s.get("snapshot_lock"))
+    except (PgParityError, ValueError) as exc:
+        raise pytest.UsageError(f"pgparity: {exc}") from None
+    cmp.expectations = Path(s["expectations"])
+    cmp.reports = Path(s["reports"])
+    unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in cmp.tables}]
     if unknown:
+        cmp.close()
         raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
+    return cmp
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

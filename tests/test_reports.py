@@ -120,3 +120,9 @@ def test_report_in_a_real_browser(demo_db, migrated, tmp_path):
     assert shot.exists() and shot.stat().st_size > 20_000
 
 
+
+
+def test_malformed_waiver_is_a_usage_error(demo_db, migrated, tmp_path):
+    (tmp_path / "pgparity.toml").write_text('[pgparity]\n[[pgparity.waivers]]\ntable = "users"\ncheck = "content"\n')
+    res = run_checks_cli("--sqlite", demo_db, "--pg", migrated.url, "--pg-schema", migrated.schema, cwd=tmp_path)
+    assert res.returncode == 4 and "waiver #1: missing reason, expires" in res.stderr

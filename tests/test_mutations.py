@@ -216,3 +216,11 @@ def test_redaction_of_sensitive_columns(copy, demo_db):
     copy.sql(f"UPDATE {copy.q('users')} SET password_hash = 'leaked-hash', api_token = 'leaked' WHERE id = 3")
     msg = _fails(copy, demo_db)[("content", "users")]
     assert "leaked" not in msg and "***redacted***" in msg
+
+
+def test_float_tolerance_accepts_tiny_differences_only(copy, demo_db):
+    copy.sql(f"UPDATE {copy.q('shipped_items')} SET unit_price = unit_price * (1 + 1e-12) WHERE id = 8")
+    assert ("content", "shipped_items") in _fails(copy, demo_db)
+    assert ("content", "shipped_items") not in _fails(copy, demo_db, float_tolerance=1e-9)
+    copy.sql(f"UPDATE {copy.q('shipped_items')} SET unit_price = unit_price * 1.001 WHERE id = 9")
+    assert "[id=9] unit_price" in _fails(copy, demo_db, float_tolerance=1e-9)[("content", "shipped_items")]

@@ -27,15 +27,21 @@ def select_sql(tp: TablePlan, extra: list[tuple[str, str]] | None = None) -> str
     return f"SELECT {sentinel} UNION ALL SELECT {body} FROM {qs(tp.name)}"
 
 
+def real_as_text(reals: pa.Array) -> pa.Array:
+    """Doubles as text: the shortest digits that read back as the same double, with SQLite's look of a
+    real kept (3.0, not 3). The one rendering both the migration and the checks use."""
+    shown = reals.cast(pa.string())
+    integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
+    return pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
+
+
 def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse",
                   bad_utf8: str = "refuse") -> pa.Array:
     """Combine a column's raw arrays into the one array COPY will read."""
     if cplan.finish == "real-split":
         reals, texts = arrays
-        shown = reals.cast(pa.string())  # shortest text that reads back as the same double
-        if not cplan.pg_type.startswith("numeric"):  # in text, keep SQLite's look of a real: 3.0 not 3
-            integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
-            shown = pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
+        # numeric takes the shortest digits as they are; text keeps SQLite's look of a real
+        shown = reals.cast(pa.string()) if cplan.pg_type.startswith("numeric") else real_as_text(reals)
         arr = pc.coalesce(shown, texts)
     else:
         arr = arrays[0]

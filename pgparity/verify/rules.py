@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..reader import real_as_text
 from ..sqlnames import qi, qs
 
 TRUE_WORDS = ("1", "t", "true", "y", "yes", "on")
@@ -159,11 +160,8 @@ def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa
         return [_json(arrays[0]), _nulls(arrays[0])]
     reals, texts = arrays
     text = texts.cast(pa.string())
-    if reals.null_count < len(reals):  # reals present: shortest round-trip text, SQLite's '3.0' look kept
-        shown = reals.cast(pa.string())
-        integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
-        shown = pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
-        text = pc.coalesce(shown, text)
+    if reals.null_count < len(reals):  # reals present: the migration's rendering of a real in text
+        text = pc.coalesce(real_as_text(reals.cast(pa.float64())), text)
     if s.nul_policy == "strip":
         text = pc.replace_substring(text, "\x00", "")
     return [text, _nulls(text)]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..reader import real_as_text
 from ..sqlnames import qi, qname, qs
 from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair
@@ -16,6 +20,18 @@ def nul_value_lengths(cmp: Comparison, tp: TablePair, column: str) -> list[int]:
     q = qs(column)
     rows = cmp.source.arrow(f"SELECT CAST({q} AS BLOB) AS v FROM {qs(tp.name)} WHERE {_HAS_NUL.format(q=q)}")
     return [len(v.decode("utf-8", "replace").replace("\x00", "")) for v in rows.column(0).to_pylist()]
+
+
+def _real_length_correction(cmp: Comparison, tp: TablePair, column: str) -> int:
+    """Reals in a text column are text in PostgreSQL as the shortest round-trip digits (-0.0, 0.1),
+    not as SQLite's own 15-digit rendering that length() measures: count them the PostgreSQL way."""
+    q = qs(column)
+    rows = cmp.source.arrow(f"SELECT {q} AS v, length(CAST({q} AS TEXT)) AS n FROM {qs(tp.name)} "
+                            f"WHERE typeof({q}) = 'real'")
+    if rows.num_rows == 0:
+        return 0
+    ours = pc.sum(pc.utf8_length(real_as_text(rows.column(0).combine_chunks().cast(pa.float64())))).as_py()
+    return int(ours or 0) - int(pc.sum(rows.column(1)).as_py() or 0)
 
 
 def text_columns(tp: TablePair) -> list:
@@ -31,16 +47,19 @@ def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
         q, p = qs(c.name), qi(c.target.name)
         has_nul = _HAS_NUL.format(q=q)
         src_exprs += [f"sum(CASE WHEN {has_nul} THEN 0 ELSE length(CAST({q} AS TEXT)) END)", f"sum({has_nul})",
-                      f"max(CASE WHEN {has_nul} THEN 0 ELSE length(CAST({q} AS TEXT)) END)"]
+                      f"max(CASE WHEN {has_nul} THEN 0 ELSE length(CAST({q} AS TEXT)) END)",
+                      f"sum(typeof({q}) = 'real')"]
         tgt_exprs += [f"sum(char_length({p}::text))"]
     src = cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]
     tgt = cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} FROM {qname(cmp.settings.schema, tp.target.name)}")[0]
     lines = []
     for i, c in enumerate(cols):
-        s_len, s_nul, s_max = (v or 0 for v in src[3 * i: 3 * i + 3])
+        s_len, s_nul, s_max, s_reals = (v or 0 for v in src[4 * i: 4 * i + 4])
         if s_nul:  # SQLite's length() stops at a NUL: count those few values here, NULs removed
             lengths = nul_value_lengths(cmp, tp, c.name)
             s_len, s_max = s_len + sum(lengths), max([s_max, *lengths])
+        if s_reals:
+            s_len += _real_length_correction(cmp, tp, c.name)
         t_len = int(tgt[i] or 0)
         if s_nul and cmp.settings.nul_policy == "fail":
             ex = cmp.source.query(f"SELECT rowid FROM {qs(tp.name)} WHERE typeof({qs(c.name)})='text' AND "

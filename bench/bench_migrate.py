@@ -8,7 +8,6 @@ writes it, with the command and the machine, to bench/results/migrate.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import resource
@@ -20,25 +19,9 @@ from pathlib import Path
 
 import psycopg2
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pgparity.demo import build  # noqa: E402
-
-
-def _with_db(url: str, db: str) -> str:
-    head, _, query = url.partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + (("?" + query) if query else "")
-
-
-def _fresh_db(url: str, name: str) -> str:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {name}")
-    conn.close()
-    return _with_db(url, name)
+from bench.common import ROOT, demo_db, fresh_db, parser  # noqa: E402
 
 
 def timed(cmd: list[str]) -> tuple[float, float, int]:
@@ -63,25 +46,17 @@ def count_rows(url: str, table: str) -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--pg", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1/postgres"))
-    ap.add_argument("--work", default=str(ROOT / "bench" / "work"))
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "migrate.md"))
-    args = ap.parse_args()
+    args = parser(__doc__, "migrate.md").parse_args()
     work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / f"demo_{args.rows}.db"
-    if not db.exists():
-        build(db, rows=args.rows)
+    db = demo_db(work, args.rows)
     rows = []
-    url = _fresh_db(args.pg, "pgparity_bench_ours")
+    url = fresh_db(args.pg, "pgparity_bench_ours")
     wall, rss, rc = timed([sys.executable, str(ROOT / "migrate.py"), str(db), "--pg", url, "-q",
                            "--reports", str(work / "reports")])
     rows.append(("pgparity migrate.py", wall, rss, rc, count_rows(url, "shipped_items") if rc == 0 else 0))
     pgloader = shutil.which("pgloader")
     if pgloader:
-        url = _fresh_db(args.pg, "pgparity_bench_pgloader")
+        url = fresh_db(args.pg, "pgparity_bench_pgloader")
         wall, rss, rc = timed([pgloader, "--quiet", str(db), url.split("?")[0]])
         rows.append(("pgloader " + _pgloader_version(pgloader), wall, rss, rc,
                      count_rows(url, "shipped_items") if rc == 0 else 0))

@@ -10,7 +10,6 @@ Writes bench/results/scale.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import sqlite3
@@ -19,10 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_migrate import _fresh_db  # noqa: E402
+from bench.common import ROOT, fresh_db, parser  # noqa: E402
 
 TABLE = """
 DROP TABLE IF EXISTS items;
@@ -49,12 +47,7 @@ print(time.perf_counter() - t0, r.ok)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000, 10_000_000])
-    ap.add_argument("--pg", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1/postgres"))
-    ap.add_argument("--work", default=str(ROOT / "bench" / "work"))
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.md"))
-    args = ap.parse_args()
+    args = parser(__doc__, "scale.md", rows=[1_000_000, 5_000_000, 10_000_000]).parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     lines = [f"# Content verification at scale — shipped_items shape, {', '.join(f'{n:,}' for n in args.rows)} rows",
@@ -69,7 +62,7 @@ def main() -> int:
             con.execute(FILL.format(n=n))
             con.commit()
             con.close()
-        url = _fresh_db(args.pg, f"pgparity_bench_scale_{n}")
+        url = fresh_db(args.pg, f"pgparity_bench_scale_{n}")
         subprocess.run([sys.executable, "migrate.py", str(db), "--pg", url, "-q", "--reports", str(work / "reports")],
                        check=True, cwd=ROOT)
         res = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", ENGINE, str(db), url],

@@ -14,7 +14,6 @@ Writes bench/results/verify.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -28,11 +27,9 @@ from pathlib import Path
 
 import psycopg2
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_migrate import _fresh_db  # noqa: E402
-from pgparity.demo import build  # noqa: E402
+from bench.common import ROOT, demo_db, fresh_db, parser  # noqa: E402
 
 FLOOR = """
 import sys, time, threading
@@ -124,22 +121,15 @@ def _reladiff_version() -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--pg", default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1/postgres"))
+    ap = parser(__doc__, "verify.md")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
-    ap.add_argument("--work", default=str(ROOT / "bench" / "work"))
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "verify.md"))
     args = ap.parse_args()
     work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / f"demo_{args.rows}.db"
-    if not db.exists():
-        build(db, rows=args.rows)
-    url = _fresh_db(args.pg, "pgparity_bench_verify")
+    db = demo_db(work, args.rows)
+    url = fresh_db(args.pg, "pgparity_bench_verify")
     subprocess.run([sys.executable, "migrate.py", str(db), "--pg", url, "-q", "--table", "shipped_items",
                     "--reports", str(work / "reports")], check=True, cwd=ROOT)
-    ref = _fresh_db(args.pg, "pgparity_bench_verify_ref")  # a second clean copy, for reladiff
+    ref = fresh_db(args.pg, "pgparity_bench_verify_ref")  # a second clean copy, for reladiff
     subprocess.run([sys.executable, "migrate.py", str(db), "--pg", ref, "-q", "--table", "shipped_items",
                     "--reports", str(work / "reports")], check=True, cwd=ROOT)
     rel_clean = reladiff_time(ref, url)

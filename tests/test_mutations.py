@@ -224,3 +224,12 @@ def test_float_tolerance_accepts_tiny_differences_only(copy, demo_db):
     assert ("content", "shipped_items") not in _fails(copy, demo_db, float_tolerance=1e-9)
     copy.sql(f"UPDATE {copy.q('shipped_items')} SET unit_price = unit_price * 1.001 WHERE id = 9")
     assert "[id=9] unit_price" in _fails(copy, demo_db, float_tolerance=1e-9)[("content", "shipped_items")]
+
+
+def test_mixed_timestamp_separators_are_no_false_alarm(tmp_path, target):
+    from tests.build import sqlite_file
+
+    path = sqlite_file(tmp_path, "CREATE TABLE e (id INTEGER PRIMARY KEY, at DATETIME);",
+                       {"e": [(1, "2024-01-01T10:00:00"), (2, "2024-01-01 09:00:00"), (3, "2024-01-01T08:30:00.25")]})
+    migrate(path, target)
+    assert failures(run_checks(path, target.url, target.schema)) == {}

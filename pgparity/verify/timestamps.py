@@ -45,7 +45,9 @@ def _column(cmp: Comparison, tp: TablePair, c) -> list[str]:
     frac = f"({q} GLOB '*:[0-9][0-9].*[1-9]*')"
     unread, src_min, src_max, src_frac, epochs = cmp.source.query(
         f"SELECT sum({q} IS NOT NULL AND typeof({q}) <> 'integer' AND NOT {ts_valid_sql(q)}), "
-        f"min(CASE WHEN {ts_valid_sql(q)} THEN {q} END), max(CASE WHEN {ts_valid_sql(q)} THEN {q} END), "
+        # 'T' and ' ' both separate date and time: as text they must sort alike to find the true min/max
+        f"min(CASE WHEN {ts_valid_sql(q)} THEN replace({q}, 'T', ' ') END), "
+        f"max(CASE WHEN {ts_valid_sql(q)} THEN replace({q}, 'T', ' ') END), "
         f"sum(typeof({q})='text' AND {frac}), sum(typeof({q})='integer') FROM {qs(tp.name)}")[0]
     out = []
     if unread:

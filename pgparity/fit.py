@@ -48,9 +48,10 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
         if base == "timestamp without time zone":
             return (bad + f" OR {q} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {q} GLOB '*Z'",
                     "not a timestamp without zone (a zone offset would be dropped)")
-        if base == "date":
-            return bad + f" OR (typeof({q})='text' AND length({q}) <> 10)", \
-                "not a plain date (a time of day would be lost)"
+        if base == "date":  # midnight fits a date; any other time of day would be dropped
+            timed = (f"(typeof({q})='text' AND length({q}) <> 10 AND (julianday({q}) <> julianday(date({q})) "
+                     f"OR substr({q}, 20) GLOB '*[1-9]*'))")
+            return bad + f" OR {timed}", "not a plain date (a time of day would be lost)"
         return bad, "not a timestamp"
     if m := re.match(r"(character varying|character)\((\d+)\)", t):
         return f"length(CAST({q} AS TEXT)) > {m.group(2)}", f"longer than {pg_type}"

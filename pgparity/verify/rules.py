@@ -248,10 +248,9 @@ def _parse_times(texts: pa.Array, canon: str, source_tz: str) -> tuple[pa.Array,
     else:
         us = pc.coalesce(us_naive.cast(pa.int64()),
                          _cast_each(zoned, pa.timestamp("us", tz="UTC")).cast(pa.int64()))
-    if canon == "date":
-        has_time = pc.match_substring_regex(texts, r"^\d{4}-\d{2}-\d{2}[ T]")
-        us = pc.if_else(pc.fill_null(has_time, False), pa.scalar(None, pa.int64()), us)
-        us = pc.divide(us, 86_400_000_000)
+    if canon == "date":  # a time of day other than midnight cannot live in a date: that value differs
+        midnight = pc.equal(pc.subtract(us, pc.multiply(pc.divide(us, 86_400_000_000), 86_400_000_000)), 0)
+        us = pc.if_else(pc.fill_null(midnight, False), pc.divide(us, 86_400_000_000), pa.scalar(None, pa.int64()))
     bad = pc.and_(pc.is_valid(texts), pc.is_null(us))
     return us, bad
 

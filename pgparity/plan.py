@@ -90,7 +90,10 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
                           deviation=deviation)
 
     if table.rowid_alias == col.name:
-        return cp("bigint", "rowid-identity", "INTEGER PRIMARY KEY aliases the rowid: bigint identity")
+        why = "INTEGER PRIMARY KEY aliases the rowid: bigint identity"
+        if table.autoincrement:
+            why += "; AUTOINCREMENT: its sequence starts past sqlite_sequence, ids are never reused"
+        return cp("bigint", "rowid-identity", why)
     if only == "empty":
         return _from_declaration(col, kind, cp)
     if p.blobs:

@@ -1,7 +1,7 @@
 """Stream a planned table out of SQLite as Arrow batches of PostgreSQL-ready values.
 
-The ADBC SQLite driver fixes each column's Arrow type from the first rows it sees; a sentinel row
-of the right types is put first (and dropped) so a column that starts with NULLs keeps its type.
+Each planned column says which SQLite expressions read it and of which type
+(SqliteSource.typed_batches keeps that type however the table begins).
 """
 
 from __future__ import annotations
@@ -14,17 +14,6 @@ import pyarrow.compute as pc
 from .errors import RefusedError
 from .plan import ColumnPlan, TablePlan
 from .source import BATCH_ROWS, SqliteSource
-from .sqlnames import qs
-
-_SENTINEL = {"int": "0", "real": "0.5", "text": "''"}
-
-
-def select_sql(tp: TablePlan, extra: list[tuple[str, str]] | None = None) -> str:
-    """The SELECT that reads every planned column (then `extra` expressions), sentinel row first."""
-    exprs = [e for c in tp.columns for e in c.select] + (extra or [])
-    sentinel = ", ".join(f"{_SENTINEL[kind]} AS c{i}" for i, (_, kind) in enumerate(exprs)) or "0 AS c0"
-    body = ", ".join(f"{expr} AS c{i}" for i, (expr, _) in enumerate(exprs)) or "0 AS c0"
-    return f"SELECT {sentinel} UNION ALL SELECT {body} FROM {qs(tp.name)}"
 
 
 def real_as_text(reals: pa.Array) -> pa.Array:
@@ -71,14 +60,8 @@ def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8
     """
     names = [c.pg_name for c in tp.columns]
     with_rowid = not tp.table.without_rowid
-    sql = select_sql(tp, extra=[("rowid", "int")] if with_rowid else [])
-    first = True
-    for batch in src.batches(sql, batch_rows):
-        if first:
-            batch = batch.slice(1)
-            first = False
-        if batch.num_rows == 0:
-            continue
+    exprs = [e for c in tp.columns for e in c.select] + ([("rowid", "int")] if with_rowid else [])
+    for batch in src.typed_batches(exprs, tp.name, batch_rows=batch_rows):
         out, i = [], 0
         for c in tp.columns:
             n = len(c.select)

@@ -18,9 +18,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from .errors import SourceError
+from .sqlnames import qs
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BATCH_ROWS = 65_536
+# The ADBC driver fixes each column's Arrow type from the first rows it sees: a first row of these
+# literals (dropped again) gives a column that starts with NULLs its intended type.
+SENTINEL = {"int": "0", "real": "0.5", "text": "''", "blob": "x''"}
 
 
 def _uri(path: Path, immutable: bool) -> str:
@@ -127,6 +131,20 @@ class SqliteSource:
             raise SourceError(f"reading {self.path.name} failed: {_first_line(exc)}") from None
         finally:
             cur.close()
+
+    def typed_batches(self, exprs: list[tuple[str, str]], table: str, where: str = "",
+                      batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Batches of `exprs` ((SQL, 'int'|'real'|'text'|'blob') pairs) over `table`, each column of the
+        declared type however the table begins (a sentinel row goes first and is dropped)."""
+        sentinel = ", ".join(f"{SENTINEL[kind]} AS c{i}" for i, (_, kind) in enumerate(exprs))
+        body = ", ".join(f"{expr} AS c{i}" for i, (expr, _) in enumerate(exprs))
+        sql = f"SELECT {sentinel} UNION ALL SELECT {body} FROM {qs(table)}" + (f" WHERE {where}" if where else "")
+        first = True
+        for batch in self.batches(sql, batch_rows):
+            if first:
+                batch, first = batch.slice(1), False
+            if batch.num_rows:
+                yield batch
 
     def close(self) -> None:
         """End the snapshot and close the file."""

@@ -23,7 +23,6 @@ from .rules import canonical_source, canonical_target, split_raw
 
 BATCH_ROWS = 131_072
 DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts beyond are per row only
-_SENTINEL = {"int": "0", "real": "0.5", "text": "''", "blob": "x''"}
 HASH_SEED = 20261126
 
 
@@ -55,16 +54,6 @@ class ContentResult:
     @property
     def ok(self) -> bool:
         return self.source_checksum == self.target_checksum and self.source_rows == self.target_rows
-
-
-def _source_sql(tp: TablePair, locator: bool, where: str = "") -> str:
-    exprs = [e for c in tp.compared for e in c.rule.src_select]
-    if locator:
-        exprs.append(("rowid", "int"))
-    sentinel = ", ".join(f"{_SENTINEL[k]} AS c{i}" for i, (_, k) in enumerate(exprs))
-    body = ", ".join(f"{e} AS c{i}" for i, (e, _) in enumerate(exprs))
-    rest = f"SELECT {body} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
-    return f"SELECT {sentinel} UNION ALL {rest}"
 
 
 def _target_sql(tp: TablePair, schema: str, locator: bool, where: str = "") -> str:
@@ -119,13 +108,11 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
         return _read_source_plain(cmp, tp, locator, where)
     except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         pass
-    frames, first = [], True
-    for batch in cmp.source.batches(_source_sql(tp, locator, where), BATCH_ROWS):
-        if first:
-            batch, first = batch.slice(1), False
-        if batch.num_rows:
-            loc = batch.column(batch.num_columns - 1) if locator else None
-            frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc))
+    exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
+    frames = []
+    for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
+        loc = batch.column(batch.num_columns - 1) if locator else None
+        frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc))
     return pl.concat(frames) if frames else _empty(tp, locator)
 
 

@@ -6,6 +6,7 @@ import re
 import struct
 
 import polars as pl
+import pyarrow as pa
 
 from ..sqlnames import qi, qname, qs
 from .pairing import Comparison, TablePair
@@ -27,16 +28,15 @@ def _src_display(name: str) -> str:
 
 def _fetch_source(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tuple, list, dict]]:
     """(canonical key, canonical values per column, display row) for the rows `where` selects."""
-    from .content import _SENTINEL
     from .rules import canonical_source
 
     canon = [e for c in tp.compared for e in c.rule.src_select]
     shown = [(_src_display(c.name), "text") for c in tp.columns]
     exprs = canon + shown + [("rowid" if not tp.source.without_rowid else "0", "int")]
-    sentinel = ", ".join(f"{_SENTINEL[k]} AS c{i}" for i, (_, k) in enumerate(exprs))
-    body = ", ".join(f"{e} AS c{i}" for i, (e, _) in enumerate(exprs))
-    sql = f"SELECT {sentinel} UNION ALL SELECT {body} FROM {qs(tp.source.name)} WHERE {where}"
-    table = cmp.source.arrow(sql).slice(1)
+    batches = list(cmp.source.typed_batches(exprs, tp.source.name, where))
+    if not batches:
+        return []
+    table = pa.Table.from_batches(batches)
     out, i = [], 0
     values: list[list] = []
     for c in tp.compared:

@@ -83,7 +83,7 @@ def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
                                     f"no table {tp.name!r} in schema {schema}", "create it, or --exclude it"))
             continue
         cols = {tc.name.lower(): tc for tc in catalog[name]}
-        new_cols = []
+        new_cols, checks = [], []
         for c in tp.columns:
             tc = cols.pop(c.name.lower(), None)
             if tc is None:
@@ -94,9 +94,10 @@ def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
             conv, bad, why = _convert(c, tc, prep.profiles[tp.name][c.name])
             new_cols.append(conv)
             if bad and tp.rows:
-                refusals += _bad_values(prep.source, tp, c.name, tc, bad, why)
+                checks.append((c.name, tc, bad, why))
             if conv.pg_type.split("(")[0] != c.pg_type.split("(")[0]:
                 notes.append(f"{tp.name}.{c.name}: {c.declared or 'untyped'} -> existing {tc.type}")
+        refusals += _bad_values(prep.source, tp, checks)
         for tc in cols.values():
             if tc.notnull and not tc.has_default:
                 refusals.append(Finding("refuse", tp.name, tc.name, "no-source", tp.rows,
@@ -106,15 +107,22 @@ def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
     return plans, refusals, notes
 
 
-def _bad_values(src, tp: TablePlan, column: str, tc: TargetColumn, bad: str, why: str) -> list[Finding]:
-    q = qs(column)
-    where = f"{q} IS NOT NULL AND ({bad})"
-    count = src.query(f"SELECT count(*) FROM {qs(tp.name)} WHERE {where}")[0][0]
-    if not count:
+def _bad_values(src, tp: TablePlan, checks: list[tuple[str, TargetColumn, str, str]]) -> list[Finding]:
+    """Values the existing columns cannot keep: one scan counts them for every column of the table,
+    then a few examples are fetched for the columns that have any."""
+    if not checks:
         return []
-    ex = [tuple(r) for r in src.query(f"SELECT {_row_id(tp)}, {q} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}")]
-    return [Finding("refuse", tp.name, column, "cannot-keep", count, f"value {why} (target column is {tc.type})",
-                    "widen the target column, or fix the rows", ex)]
+    conds = [f"{qs(name)} IS NOT NULL AND ({bad})" for name, _, bad, _ in checks]
+    counts = src.query("SELECT " + ", ".join(f"sum({c})" for c in conds) + f" FROM {qs(tp.name)}")[0]
+    out = []
+    for (name, tc, _, why), where, count in zip(checks, conds, counts):
+        if not count:
+            continue
+        ex = [tuple(r) for r in src.query(f"SELECT {_row_id(tp)}, {qs(name)} FROM {qs(tp.name)} WHERE {where} "
+                                          f"LIMIT {EXAMPLES}")]
+        out.append(Finding("refuse", tp.name, name, "cannot-keep", count, f"value {why} (target column is {tc.type})",
+                           "widen the target column, or fix the rows", ex))
+    return out
 
 
 def fk_order(cur, schema: str, tables: list[TablePlan]) -> list[TablePlan]:

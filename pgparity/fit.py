@@ -53,7 +53,7 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
                      f"OR substr({q}, 20) GLOB '*[1-9]*'))")
             return bad + f" OR {timed}", "not a plain date (a time of day would be lost)"
         return bad, "not a timestamp"
-    if m := re.match(r"(character varying|character)\((\d+)\)", t):
+    if m := re.match(r"(character varying|character|varchar|char)\((\d+)\)", t):
         return f"length(CAST({q} AS TEXT)) > {m.group(2)}", f"longer than {pg_type}"
     if base in ("json", "jsonb"):
         return f"NOT json_valid({q})", "not valid JSON"

@@ -157,16 +157,21 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
               deviation=f"declared {col.type or 'untyped'!r} mixes {_classes(p)}: kept as text")
 
 
-def _from_declaration(col: Column, kind: str, cp) -> ColumnPlan:
-    """An empty column: the declaration is all there is to follow."""
-    length = _LEN_RE.search(col.type)
-    ps = declared_scale(col.type)
-    pg_type = {
+def declared_pg_type(declared: str) -> str:
+    """The PostgreSQL type a declaration asks for, values aside."""
+    length = _LEN_RE.search(declared)
+    ps = declared_scale(declared)
+    return {
         "boolean": "boolean", "timestamp": "timestamp", "date": "date", "json": "jsonb", "real": "double precision",
-        "integer": "bigint", "blob": "bytea" if col.type.strip() else "text",
+        "integer": "bigint", "blob": "bytea" if declared.strip() else "text",
         "numeric": f"numeric({ps[0]},{ps[1]})" if ps else "numeric",
         "text": f"varchar({length.group(1)})" if length else "text",
-    }[kind]
+    }[_kind(declared)]
+
+
+def _from_declaration(col: Column, kind: str, cp) -> ColumnPlan:
+    """An empty column: the declaration is all there is to follow."""
+    pg_type = declared_pg_type(col.type)
     select = [_hex(qs(col.name))] if pg_type == "bytea" else None
     return cp(pg_type, "empty-declared", f"no values: follows the declared {col.type or 'untyped'!r}", select)
 

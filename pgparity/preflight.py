@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from .plan import Plan, TablePlan
-from .profile import ts_valid_sql
+from .fit import misfit
+from .plan import Plan, TablePlan, declared_pg_type
 from .reader import is_utf8
-from .source import SqliteSource
+from .source import SqliteSource, display_sql
 from .sqlnames import qs
 
 EXAMPLES = 5
@@ -58,7 +58,7 @@ def _row_id(tp: TablePlan) -> str:
 
 
 def _examples(src: SqliteSource, tp: TablePlan, value: str, where: str) -> list[tuple]:
-    sql = f"SELECT {_row_id(tp)}, {value} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}"
+    sql = f"SELECT {_row_id(tp)}, {display_sql(value)} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}"
     return [tuple(r) for r in src.query(sql)]
 
 
@@ -132,19 +132,14 @@ def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: P
 
 
 def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str) -> tuple[int, list[tuple]]:
-    """How many values depart from the declared type, and a few of them."""
+    """How many values the declared type could not hold, and a few of them."""
     qc = qs(column)
-    declared = tp.table.column(column).type.upper()
-    if "BOOL" in declared:
-        where = f"typeof({qc}) NOT IN ('integer','null') OR {qc} NOT IN (0, 1)"
-    elif "INT" in declared:
-        where = f"typeof({qc}) NOT IN ('integer','null')"
-    elif any(k in declared for k in ("DATE", "TIME")):
-        where = f"typeof({qc}) <> 'null' AND NOT {ts_valid_sql(qc)}"
-    elif "CHAR" in declared:
-        where = f"length({qc}) > {declared.split('(')[-1].split(')')[0].strip() or 0}"
-    else:
-        where = f"typeof({qc}) NOT IN ('null', 'text')"
+    declared = declared_pg_type(tp.table.column(column).type)
+    where, _ = misfit(qc, declared, epochs=False)
+    if where is None:  # text and bytes hold anything of their own class: the others deviate
+        own = "blob" if declared == "bytea" else "text"
+        where = f"typeof({qc}) NOT IN ('null', '{own}')"
+    where = f"{qc} IS NOT NULL AND ({where})"
     try:
         count = src.query(f"SELECT count(*) FROM {qs(tp.name)} WHERE {where}")[0][0]
         return count, _examples(src, tp, qc, where)

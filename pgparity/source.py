@@ -32,6 +32,13 @@ def _uri(path: Path, immutable: bool) -> str:
     return f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
 
 
+def display_sql(expr: str) -> str:
+    """A SQLite value as a person should see it in a message: reals with every digit (the driver would
+    render a real mixed among text as '1.230000e+01'), blobs as x'hex', the rest as stored."""
+    return (f"CASE typeof({expr}) WHEN 'real' THEN printf('%!.17g', {expr}) "
+            f"WHEN 'blob' THEN 'x''' || hex({expr}) || '''' ELSE {expr} END")
+
+
 def check_sqlite_file(path: Path) -> None:
     """Raise SourceError unless `path` is a readable SQLite 3 file."""
     if not path.exists():

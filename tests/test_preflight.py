@@ -92,3 +92,13 @@ def test_bad_utf8_alone_is_refused_by_the_load_naming_the_rowid(target):
     prep = prepare(path, opts, scan_utf8=True)  # --dry-run lists it up front
     prep.source.close()
     assert [f.kind for f in prep.refusals] == ["utf8"] and prep.refusals[0].examples[0][0] == 2
+
+
+def test_each_deviation_counts_and_shows_the_values_that_depart(dirty_db, tmp_path):
+    by_column = {(f.table, f.column): f for f in _findings(dirty_db) if f.kind == "type"}
+    assert by_column[("users", "username")].count == 1 and by_column[("users", "username")].examples[0][0] == 2
+    assert by_column[("shipped_orders", "is_express")].count == 1
+    mixed = sqlite_file(tmp_path, "CREATE TABLE m (id INTEGER PRIMARY KEY, v INTEGER);",
+                        {"m": [(1, 1), (2, "toto"), (3, 12.5)]})
+    f = _one(_findings(mixed), "type", "warn")
+    assert f.count == 2 and f.examples == [(2, "toto"), (3, "12.5")]  # a real shown whole, not '1.250000e+01'

@@ -8,6 +8,7 @@ import struct
 import polars as pl
 import pyarrow as pa
 
+from ..source import display_sql
 from ..sqlnames import qi, qname, qs
 from .pairing import Comparison, TablePair
 
@@ -20,18 +21,12 @@ def is_sensitive(column: str, extra: tuple[str, ...] = ()) -> bool:
     return bool(SENSITIVE.search(column)) or column.lower() in {e.lower() for e in extra}
 
 
-def _src_display(name: str) -> str:
-    c = qs(name)
-    return (f"CASE typeof({c}) WHEN 'blob' THEN 'x''' || hex({c}) || '''' "
-            f"WHEN 'real' THEN printf('%!.17g', {c}) ELSE CAST({c} AS TEXT) END")
-
-
 def _fetch_source(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tuple, list, dict]]:
     """(canonical key, canonical values per column, display row) for the rows `where` selects."""
     from .rules import canonical_source
 
     canon = [e for c in tp.compared for e in c.rule.src_select]
-    shown = [(_src_display(c.name), "text") for c in tp.columns]
+    shown = [(f"CAST({display_sql(qs(c.name))} AS TEXT)", "text") for c in tp.columns]
     exprs = canon + shown + [("rowid" if not tp.source.without_rowid else "0", "int")]
     batches = list(cmp.source.typed_batches(exprs, tp.source.name, where))
     if not batches:

@@ -22,6 +22,15 @@ def qname(schema: str, name: str) -> str:
     return f"{qi(schema)}.{qi(name)}"
 
 
+def sql_literal(value) -> str:
+    """A value as a SQL literal for either engine: NULL, a number as written, else a quoted string."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def fit_pg_name(name: str, taken: set[str]) -> str:
     """`name` cut to PostgreSQL's 63 bytes, made unique against `taken` with a short hash."""
     raw = name.encode()

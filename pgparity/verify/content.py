@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ..affinity import affinity
 from ..errors import SourceError
-from ..sqlnames import qi, qname, qs
+from ..sqlnames import qi, qname, qs, sql_literal
 from .pairing import Comparison, TablePair
 from .rules import canonical_source, canonical_target, split_raw
 
@@ -268,17 +268,9 @@ def _multiset_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.Da
 def key_where_sql(tp: TablePair, keys: list[tuple], side: str) -> str:
     """A WHERE clause selecting rows by canonical key values (keys are ints or texts)."""
     cols = [qs(c.name) if side == "source" else qi(c.target.name) for c in tp.key]
-
-    def lit(v) -> str:
-        if v is None:
-            return "NULL"
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return repr(v)
-        return "'" + str(v).replace("'", "''") + "'"
-
     if len(cols) == 1:
-        return f"{cols[0]} IN ({', '.join(lit(k[0]) for k in keys)})"
-    rows = ", ".join("(" + ", ".join(lit(v) for v in k) + ")" for k in keys)
+        return f"{cols[0]} IN ({', '.join(sql_literal(k[0]) for k in keys)})"
+    rows = ", ".join("(" + ", ".join(sql_literal(v) for v in k) + ")" for k in keys)
     if side == "source":
         return f"({', '.join(cols)}) IN (VALUES {rows})"
     return f"({', '.join(cols)}) IN ({rows})"

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import UsageError
-from ..sqlnames import qi, qname
+from ..sqlnames import qi, qname, sql_literal
 from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair, match_name
 
@@ -91,14 +91,6 @@ def _col(tp: TablePair, name: str | None) -> str | None:
     return found
 
 
-def _literal(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def fingerprint(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict | None, incremental: bool) -> dict:
     """Today's fingerprint of the PostgreSQL table, computed by the server.
 
@@ -109,17 +101,17 @@ def fingerprint(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict | No
     key, upd = _col(tp, rule.key), _col(tp, rule.updated_at)
     row_hash = "hashtextextended(x::text, 0)::numeric"
     exprs = ["count(*)", f"max({qi(key)})::text" if key else "NULL", f"max({qi(upd)})::text" if upd else "NULL"]
-    old = f"{qi(key)} <= {_literal(_typed(base['max_key']))}" if key and base and base.get("max_key") else None
+    old = f"{qi(key)} <= {key_literal(base['max_key'])}" if key and base and base.get("max_key") else None
     full = not incremental or rule.rule == "reference" or old is None
     exprs.append(f"coalesce(sum({row_hash}), 0)::text" if full else "NULL")
     exprs.append(f"count(*) FILTER (WHERE {old})" if old else "NULL")
     exprs.append(f"coalesce(sum({row_hash}) FILTER (WHERE {old}), 0)::text" if old and full else "NULL")
-    changed_old = (f"count(*) FILTER (WHERE {old} AND {qi(upd)} > {_literal(base['max_updated'])})"
+    changed_old = (f"count(*) FILTER (WHERE {old} AND {qi(upd)} > {sql_literal(base['max_updated'])})"
                    if old and upd and base.get("max_updated") else "NULL")
     exprs.append(changed_old)
     where = ""
     if not full:  # only the new rows are read; the old part is counted through the key
-        where = f" WHERE NOT ({old})" + (f" OR {qi(upd)} > {_literal(base['max_updated'])}"
+        where = f" WHERE NOT ({old})" + (f" OR {qi(upd)} > {sql_literal(base['max_updated'])}"
                                           if upd and base.get("max_updated") else "")
     rows, max_key, max_upd, checksum, old_rows, old_checksum, old_updated = cmp.pg_query(
         f"SELECT {', '.join(exprs)} FROM {t} x")[0]
@@ -129,11 +121,12 @@ def fingerprint(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict | No
             "mode": "full" if full else "incremental", "profile": {} if not full else _profile(cmp, tp)}
 
 
-def _typed(text: str):
+def key_literal(max_key: str) -> str:
+    """The baseline's max key (kept as text) as a SQL literal: a number when it is one."""
     try:
-        return int(text)
+        return sql_literal(int(max_key))
     except (TypeError, ValueError):
-        return text
+        return sql_literal(max_key)
 
 
 _ORDERED = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "text", "character varying",

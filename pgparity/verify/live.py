@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..sqlnames import qi, qs
 from .content import compare_content
 from .content_check import check_content
-from .drift import DriftSettings, _literal, _typed
+from .drift import DriftSettings, key_literal
 from .outcome import Outcome, failed, passed
 from .pairing import Comparison, TablePair
 
@@ -25,7 +25,7 @@ def check_live(cmp: Comparison, tp: TablePair, ds: DriftSettings, baseline: dict
     key = next((c for c in tp.columns if c.name.lower() == rule.key.lower()), None)
     if key is None or key.target is None:
         return failed("drift_live", tp.name, f"key {rule.key!r} not in both tables", [f"{tp.name}: {rule.key}"])
-    bound = _literal(_typed(base["max_key"]))
+    bound = key_literal(base["max_key"])
     res = compare_content(cmp, tp, (f"{qs(key.name)} > {bound}", f"{qi(key.target.name)} > {bound}"))
     scope = f"rows with {key.name} > {base['max_key']}"
     if res.ok:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import TargetError
 from ..schema import Column, Schema, Table, inspect_schema
 from ..source import SqliteSource
-from ..sqlnames import PG_NAME_BYTES
+from ..sqlnames import PG_NAME_BYTES, sql_literal
 from .catalog import PgColumn, PgTable, read_catalog
 from .rules import Rule, Settings, infer
 
@@ -174,11 +174,7 @@ class _PgCursor:
         self._cur = conn.cursor()
 
     def execute(self, sql: str, params: tuple = ()) -> None:
-        self._cur.execute(sql.replace("%s", "{}").format(*(_literal(p) for p in params)))
+        self._cur.execute(sql.replace("%s", "{}").format(*(sql_literal(p) for p in params)))
 
     def fetchall(self) -> list[tuple]:
         return self._cur.fetchall()
-
-
-def _literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"

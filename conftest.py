@@ -194,7 +194,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version,
                             config.stash[SHA256].result())
     out = Path(config.stash[SETTINGS]["reports"])
-    gx = getattr(cmp, "_gx", None)
+    gx = cmp.cache.get("gx")
     if gx is not None:  # GX Data Docs, linked from the report
         summary["gx_docs"] = str(gx.build_docs().resolve().relative_to(out.resolve()))
     extra = ""

@@ -9,10 +9,10 @@ from .pairing import Comparison, TablePair
 
 def content_of(cmp: Comparison, tp: TablePair) -> ContentResult:
     """The table's content comparison, computed once per Comparison (other checks reuse it)."""
-    cache = cmp.__dict__.setdefault("_content", {})
-    if tp.name not in cache:
-        cache[tp.name] = compare_content(cmp, tp)
-    return cache[tp.name]
+    key = f"content:{tp.name}"
+    if key not in cmp.cache:
+        cmp.cache[key] = compare_content(cmp, tp)
+    return cmp.cache[key]
 
 
 def _key(key: dict) -> str:

@@ -23,7 +23,7 @@ DOCS_INDEX = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.ht
 
 
 def suite_path(cmp: Comparison, tp: TablePair) -> Path:
-    return suite_dir(getattr(cmp, "expectations", Path("expectations")), cmp.source.path) / f"{tp.name}.json"
+    return suite_dir(cmp.expectations, cmp.source.path) / f"{tp.name}.json"
 
 
 def has_suite(cmp: Comparison, tp: TablePair) -> bool:
@@ -47,7 +47,7 @@ class _Gx:
             import great_expectations as gx
             from great_expectations.data_context.types.base import ProgressBarsConfig
         self.gx = gx
-        root = Path(getattr(cmp, "reports", Path("reports")))
+        root = cmp.reports
         root.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(root.resolve()))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -100,9 +100,9 @@ def _mapped(tp: TablePair, expectations: list[dict]) -> list[dict]:
 
 
 def gx_for(cmp: Comparison) -> _Gx:
-    if getattr(cmp, "_gx", None) is None:
-        cmp._gx = _Gx(cmp)
-    return cmp._gx
+    if "gx" not in cmp.cache:
+        cmp.cache["gx"] = _Gx(cmp)
+    return cmp.cache["gx"]
 
 
 def check_expectations(cmp: Comparison, tp: TablePair) -> Outcome:

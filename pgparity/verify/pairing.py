@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import TargetError
 from ..schema import Column, Schema, Table, inspect_schema
@@ -70,6 +71,9 @@ class Comparison:
                  exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None):
         self.settings = settings
         self.redact = redact
+        self.expectations = Path("expectations")  # where Great Expectations suites are looked for
+        self.reports = Path("reports")  # where GX writes its project and Data Docs
+        self.cache: dict[str, object] = {}  # results several checks share (content per table, GX run)
         self.pg_url = pg_url
         with _exclusive(snapshot_lock):  # both snapshots at one moment for writers that honour the lock
             self.source = SqliteSource.open(sqlite_path)

@@ -309,16 +309,16 @@ def verdict(request: pytest.FixtureRequest):
         request.config.stash[OUTCOMES][request.node.nodeid] = outcome
         if outcome.ok:
             return
-        from pgparity.verify.waivers import find_waiver
+        from pgparity.verify.waivers import apply_waivers
 
-        waiver = find_waiver(request.config.stash[SETTINGS].get("waivers", []), outcome)
-        if waiver is not None and not waiver.expired:
-            request.node.pgparity_waiver = waiver.describe()
-            pytest.skip(f"waived: {waiver.describe()}")
-        prefix = ""
-        if waiver is not None:
-            prefix = f"{waiver.describe()} has EXPIRED; "
+        judged = apply_waivers(request.config.stash[SETTINGS].get("waivers", []), outcome)
+        if judged.remaining is None:
+            request.node.pgparity_waiver = "; ".join(w.describe() for w in judged.used)
+            pytest.skip(f"waived: {request.node.pgparity_waiver}")
+        request.config.stash[OUTCOMES][request.node.nodeid] = judged.remaining
+        prefix = "".join(f"{w.describe()} has EXPIRED; " for w in judged.expired)
+        if prefix:
             request.node.pgparity_expired = prefix
-        pytest.fail(prefix + outcome.message(), pytrace=False)
+        pytest.fail(prefix + judged.remaining.message(), pytrace=False)
 
     return judge

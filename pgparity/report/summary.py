@@ -56,7 +56,9 @@ def build_summary(results: list[dict], cmp, started: datetime, finished: datetim
         if r["status"] in ("failed", "waived", "error") and (o or r.get("reason")):
             failures.append({"table": r["table"], "check": r["check"], "status": r["status"],
                              "message": o.summary if o else r.get("reason", ""), "lines": o.lines if o else [],
-                             "more": (o.total - len(o.lines)) if o else 0,
+                             "findings": [{"column": f.column, "kind": f.kind, "key": f.key, "text": f.text}
+                                          for f in (o.findings if o else [])],
+                             "more": 0,
                              "rows": [_row(d) for d in (o.rows if o else [])],
                              "rules": o.rules if o else {}, "waiver": r.get("reason") or None})
     path = Path(cmp.source.path)

@@ -1,8 +1,21 @@
-"""The result of one check on one table: what a report shows and what pytest asserts."""
+"""The result of one check on one table: what a report shows, what pytest asserts, what a waiver matches.
+
+A failed outcome carries structured findings: each says which column (None: the table), what kind of
+fault (a short stable word such as 'check-meaning', 'default', 'changed', 'missing-row') and, for a
+row, its key. Waivers match those fields exactly; the text is only what a person reads.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Finding:
+    text: str  # the line a person reads: table, column, key and both values
+    column: str | None = None  # the SQLite column it is about; None when it is about the table
+    kind: str = "other"  # what is wrong, one stable word per fault class (see README's check table)
+    key: str | None = None  # the row's key as 'id=12' (or 'a=1, b=2'); None when not about one row
 
 
 @dataclass
@@ -11,24 +24,34 @@ class Outcome:
     table: str
     ok: bool
     summary: str
-    lines: list[str] = field(default_factory=list)  # one finding per line: table, column, key, both values
+    findings: list[Finding] = field(default_factory=list)  # every fault, or examples plus a line for the rest
     rows: list = field(default_factory=list)  # RowDiff examples for the report's tables
     rules: dict[str, str] = field(default_factory=dict)  # column -> normalisation rule applied
-    total: int = 0  # how many findings in all (lines hold at most the examples asked for)
+    total: int = 0  # how many findings
     seconds: float = 0.0
+    complete: bool = True  # False when `findings` do not list every fault (sampled rows, capped examples)
+
+    @property
+    def lines(self) -> list[str]:
+        return [f.text for f in self.findings]
 
     def message(self) -> str:
         head = f"{self.check}[{self.table}]: {self.summary}"
-        if not self.lines:
-            return head
-        more = f"\n  ... and {self.total - len(self.lines)} more" if self.total > len(self.lines) else ""
-        return head + "\n  " + "\n  ".join(self.lines) + more
+        return head + "".join("\n  " + line for line in self.lines)
 
 
 def passed(check: str, table: str, summary: str, **kw) -> Outcome:
     return Outcome(check, table, True, summary, **kw)
 
 
-def failed(check: str, table: str, summary: str, lines: list[str], **kw) -> Outcome:
-    kw.setdefault("total", len(lines))
-    return Outcome(check, table, False, summary, lines, **kw)
+def failed(check: str, table: str, summary: str, findings: list[Finding | str], **kw) -> Outcome:
+    """A failed outcome; a bare string is a finding about the table of kind 'other' (prefer Finding)."""
+    items = [f if isinstance(f, Finding) else Finding(f) for f in findings]
+    kw.setdefault("total", len(items))
+    return Outcome(check, table, False, summary, items, **kw)
+
+
+def missing_table(check: str, table: str, schema: str) -> Outcome:
+    """The one outcome every check gives when the table has no PostgreSQL counterpart."""
+    return failed(check, table, "table missing in PostgreSQL",
+                  [Finding(f"{table}: no such table in PostgreSQL schema {schema}", None, "missing-table")])

@@ -10,10 +10,11 @@ migrate.py started is used.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from pgparity.errors import PgParityError
 
 CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
 COMPARISON = pytest.StashKey()
@@ -24,10 +25,8 @@ STARTED = pytest.StashKey()
 SHA256 = pytest.StashKey()
 DRIFT = pytest.StashKey()
 SERVER_VERSION = pytest.StashKey()
+NOTES = pytest.StashKey()
 
-DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
-            "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports",
-            "expectations": "expectations", "drift": {}, "snapshot_lock": None}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,42 +60,26 @@ def _running_checks(config: pytest.Config) -> bool:
     return False
 
 
-def _file_settings(config: pytest.Config) -> dict:
-    name = config.getoption("--pgparity-config")
-    path = Path(name) if name else Path.cwd() / "pgparity.toml"
-    if not path.exists():
-        if name:
-            raise pytest.UsageError(f"--pgparity-config: no such file {path}")
-        return {}
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text()).get("pgparity", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise pytest.UsageError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - set(DEFAULTS) - {"sqlite", "pg", "waivers"}
-    if unknown:
-        raise pytest.UsageError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} "
-                                f"(known: {', '.join(sorted(set(DEFAULTS) | {'sqlite', 'pg'}))})")
-    return data
-
-
 def resolve_settings(config: pytest.Config) -> dict:
-    """Command line, then environment, then pgparity.toml, then defaults."""
-    merged = {**DEFAULTS, **_file_settings(config)}
+    """Command line, then environment, then pgparity.toml, then defaults (see pgparity.check_settings)."""
+    from pgparity import check_settings
+
+    def path(option: str) -> str | None:  # a path typed on the command line is relative to where it was typed
+        value = config.getoption(option)
+        return str(Path(value).resolve()) if value else None
+
     cli = {"sqlite": config.getoption("--sqlite"), "pg": config.getoption("--pg"),
            "schema": config.getoption("--pg-schema"), "tables": config.getoption("--table"),
            "exclude": config.getoption("--exclude-table"), "source_tz": config.getoption("--source-tz"),
            "float_tolerance": config.getoption("--float-tolerance"), "examples": config.getoption("--examples"),
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
-           "reports": config.getoption("--reports"), "expectations": config.getoption("--expectations"),
+           "reports": path("--reports"), "expectations": path("--expectations"),
            "snapshot_lock": config.getoption("--snapshot-lock")}
-    env = {"sqlite": os.environ.get("PGPARITY_SQLITE"), "pg": os.environ.get("DATABASE_URL")}
-    for key, value in env.items():
-        if value and not cli.get(key):
-            cli[key] = value
-    merged.update({k: v for k, v in cli.items() if v is not None})
-    return merged
+    try:
+        found = check_settings.find_config(config.getoption("--pgparity-config"), config.rootpath)
+        return check_settings.resolve(cli, check_settings.read_config(found), config.rootpath)
+    except PgParityError as exc:
+        raise pytest.UsageError(f"pgparity: {exc}") from None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -129,7 +112,6 @@ def _open_comparison(config: pytest.Config, s: dict):
     """The SQLite file and PostgreSQL schema to compare; every bad option is a usage error here."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from pgparity.errors import PgParityError
     from pgparity.server import resolve
     from pgparity.verify.pairing import Comparison
     from pgparity.verify.rules import Settings
@@ -151,6 +133,7 @@ def _open_comparison(config: pytest.Config, s: dict):
         raise pytest.UsageError(f"pgparity: {exc}") from None
     cmp.expectations = Path(s["expectations"])
     cmp.reports = Path(s["reports"])
+    config.stash[NOTES] = _gx_notes(cmp, s)
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in cmp.tables}]
     if unknown:
         cmp.close()
@@ -158,10 +141,47 @@ def _open_comparison(config: pytest.Config, s: dict):
     return cmp
 
 
+def _gx_notes(cmp, s: dict) -> list[str]:
+    """What the expectations check will cover; a suite folder that was asked for but holds nothing is an error."""
+    from pgparity.gx_suites import suite_dir
+    from pgparity.verify.gx_check import has_suite
+
+    folder = suite_dir(s["expectations"], s["sqlite"])
+    covered = [t.name for t in cmp.tables if has_suite(cmp, t)]
+    make = f"python -m pgparity.gx_suites {s['sqlite']} --out {s['expectations']}"
+    if covered:
+        return [f"gx: suites for {len(covered)} of {len(cmp.tables)} table(s) in {folder}"]
+    if s["expectations_given"]:
+        cmp.close()
+        raise pytest.UsageError(f"pgparity: expectations {s['expectations']}: no suite for any table of "
+                                f"{Path(s['sqlite']).name} in {folder} (make them: {make})")
+    return [f"gx: no suites in {folder}: the expectations check does not run (make them: {make})"]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own header, before any test
 def pytest_sessionstart(session: pytest.Session) -> None:
     from pgparity.report.summary import now
 
-    session.config.stash[STARTED] = now()
+    config = session.config
+    config.stash[STARTED] = now()
+    cmp = config.stash.get(COMPARISON, None)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if cmp is None or terminal is None:
+        return
+    for line in header_lines(config, cmp):
+        terminal.write_line(line)
+
+
+def header_lines(config: pytest.Config, cmp) -> list[str]:
+    """Which file, which server and schema, which settings: printed first, whatever the verbosity."""
+    from pgparity import __version__
+    from pgparity.server import redact
+
+    s = config.stash[SETTINGS]
+    return [f"pgparity {__version__}: SQLite {s['sqlite']} ({len(cmp.tables)} tables) vs PostgreSQL "
+            f"{config.stash[SERVER_VERSION]} at {redact(cmp.pg_url)}, schema {cmp.settings.schema}",
+            f"pgparity: settings from {s['config']}; reports to {s['reports']}",
+            *(f"pgparity: {note}" for note in config.stash[NOTES])]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def _base_url() -> str:
         psycopg2.connect(LOCAL_URL, connect_timeout=2).close()
         return LOCAL_URL
     except psycopg2.OperationalError:
+        # the embedded server of the tests lives outside the repository (never the user's ./.pgparity)
+        os.environ.setdefault("PGPARITY_HOME", str(Path(tempfile.gettempdir()) / f"pgparity-tests-{os.getuid()}"))
         return server.resolve(None).url
 
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,21 @@ from tests.helpers import migrate
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_checks_cli(*args, env=None, cwd=ROOT):
+def run_checks_cli(*args, env=None, cwd=None):
+    """`pytest checks/ ARGS` as a user runs it, hermetic: settings come from `cwd/pgparity.toml` when the test
+    wrote one (else from an empty one), so reports, expectations and drift files land in `cwd` (a fresh
+    temporary folder by default), never in the repository's."""
+    cwd = Path(cwd or tempfile.mkdtemp(prefix="pgparity-run-"))
     full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPARITY_SQLITE")}
     full.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "checks"), "-p", "no:cacheprovider",
-                           *map(str, args)], capture_output=True, text=True, env=full, cwd=cwd, timeout=600,
-                          check=False)
+    args = tuple(map(str, args))
+    if "--pgparity-config" not in args:
+        config = cwd / "pgparity.toml"
+        if not config.exists():
+            config.write_text("")
+        args = ("--pgparity-config", str(config), *args)
+    return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "checks"), "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, env=full, cwd=cwd, timeout=600, check=False)
 
 
 @pytest.fixture
@@ -51,7 +61,7 @@ def test_failing_run_names_table_column_key(demo_db, migrated):
     res = run_checks_cli("--sqlite", demo_db, "--pg", migrated.url, "--pg-schema", migrated.schema, "-q",
                          "-m", "content")
     assert res.returncode == 1
-    assert "FAILED checks/test_content.py::test_content[shipped_items]" in res.stdout
+    assert "checks/test_content.py::test_content[shipped_items]" in res.stdout.split("short test summary")[1]
     assert "shipped_items [id=42] sku: SQLite 'SKU-" in res.stdout and "PostgreSQL 'SKU-XXXXX'" in res.stdout
     assert "Traceback" not in res.stdout
 

@@ -12,7 +12,8 @@ import pytest
 
 from pgparity import server
 
-CORPUS = Path(os.environ.get("PGPARITY_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus")
+# real-world SQLite files, each folder with its SOURCE.md (provenance, licence); PGPARITY_CORPUS points elsewhere
+CORPUS = Path(os.environ.get("PGPARITY_CORPUS") or Path(__file__).resolve().parent / "corpus")
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_DB = "pgparity_tests"
 
@@ -113,6 +114,7 @@ def dirty_db(tmp_path_factory) -> Path:
 
 def corpus(*parts: str) -> Path:
     path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"corpus file {path} not present")
+    if not path.exists():  # the corpus ships with the repository: a missing file is a broken checkout
+        pytest.fail(f"corpus file {path} not present (tests/corpus/ ships with the repository; "
+                    f"PGPARITY_CORPUS={os.environ.get('PGPARITY_CORPUS', '')!r})")
     return path

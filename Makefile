@@ -19,7 +19,7 @@ demo: install  ## demo DB -> migrate into the embedded PostgreSQL -> GX suites -
 	env -u DATABASE_URL $(BIN)/python -m pytest checks/ --sqlite demo.db -q
 
 test: install  ## the project's own tests, against a real PostgreSQL
-	$(BIN)/python -m pytest tests/ -q
+	$(BIN)/python -m pytest tests/ -q -rs
 
 stop:  ## stop the embedded PostgreSQL started by pgparity
 	$(BIN)/python -m pgparity.server stop

@@ -7,8 +7,6 @@ shift, '' vs NULL) does not.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 
@@ -17,11 +15,25 @@ import pyarrow.compute as pc
 
 from ..reader import real_as_text
 from ..sqlnames import qi, qs
+from ..timeconv import local_to_utc_us
+from .exact_numbers import decimal_text, double_bits, double_text, exact_in_double, int_text, pg_decimal_text
+from .json_values import canonical_json
+from .orm_values import (
+    inet_text,
+    interval_from_pg,
+    interval_from_text,
+    interval_pg_select,
+    time_from_pg,
+    time_from_text,
+    uuid_from_blob,
+    uuid_from_pg,
+    uuid_from_text,
+)
 
 TRUE_WORDS = ("1", "t", "true", "y", "yes", "on")
 FALSE_WORDS = ("0", "f", "false", "n", "no", "off")
 _ISO = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
-_ISO_TZ = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$"
+_ISO_TZ = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 
 
 @dataclass(frozen=True)
@@ -39,11 +51,70 @@ class Rule:
     description: str
     src_select: tuple[tuple[str, str], ...]  # (SQLite expression, 'int'|'real'|'text'|'blob')
     pg_select: str
-    canon: str  # 'int' | 'float' | 'text' | 'bool' | 'ts' | 'tstz' | 'date' | 'bytes' | 'json'
+    # canonical value type: 'int', 'float' (double bits), 'ts'/'tstz' (µs), 'date' (days), 'interval' (µs),
+    # 'time' (µs since midnight) -> int64; 'text', 'dec' (exact decimal text), 'uuid' (32 hex), 'inet',
+    # 'json' (canonical JSON text) -> string; 'bytes' -> binary
+    canon: str
+    classes: tuple[tuple[str, ...], ...] = ()  # per src_select: the storage classes it passes (plain reads)
 
 
 def _base(pg_type: str) -> str:
     return re.sub(r"\(.*?\)", "", pg_type).strip()
+
+
+_CAST = {"int": "{c}", "real": "CAST({c} AS REAL)", "text": "CAST({c} AS TEXT)", "blob": "{c}"}
+
+
+def _pick(c: str, classes: tuple[str, ...], kind: str) -> tuple[str, str]:
+    """A source select passing only values stored as `classes`, read as `kind`."""
+    where = ",".join(f"'{k}'" for k in classes)
+    return f"CASE WHEN typeof({c}) IN ({where}) THEN {_CAST[kind].format(c=c)} END", kind
+
+
+def _split(c: str, p: str, name: str, description: str, canon: str,
+           parts: tuple[tuple[tuple[str, ...], str], ...], pg_select: str | None = None) -> Rule:
+    """A rule whose source selects split the column by storage class (so a plain read splits alike)."""
+    return Rule(name, description, tuple(_pick(c, cl, k) for cl, k in parts), pg_select or p, canon,
+                tuple(cl for cl, _ in parts))
+
+
+_INT, _REAL, _TEXT, _BLOB = ("integer",), ("real",), ("text",), ("blob",)
+_NUMS = ("integer", "real")
+
+
+def _orm_rule(c: str, p: str, base: str) -> Rule | None:
+    """Rules for the PostgreSQL types ORMs map onto: uuid, interval, inet/cidr, time."""
+    if base == "uuid":
+        return _split(c, p, "uuid", "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs",
+                      "uuid", ((_TEXT, "text"), (_BLOB, "blob"), (_NUMS, "text")), f"{p}::text")
+    if base.startswith("interval"):
+        return _split(c, p, "interval", "durations in microseconds (SQLite integer microseconds, as Django "
+                      "stores them, or timedelta text); an interval with months is a difference",
+                      "interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")),
+                      interval_pg_select(p))
+    if base in ("inet", "cidr"):
+        return _split(c, p, "inet", f"network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)",
+                      "inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), f"{p}::text")
+    if base == "time without time zone":
+        return _split(c, p, "time", "times of day to the microsecond ('08:30' is '08:30:00')",
+                      "time", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), p)
+    return None
+
+
+def _number_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
+    if base in ("smallint", "integer", "bigint"):
+        return _split(c, p, "int", "integers compared exactly", "int",
+                      ((_INT, "int"), (("real", "text", "blob"), "text")))
+    if base in ("double precision", "real"):
+        how = "bit-exact" if not s.float_tolerance else f"within relative {s.float_tolerance:g}"
+        kept = "a double" if base == "double precision" else "a float4 (a double that is not one is a difference)"
+        return _split(c, p, "float", f"IEEE doubles {how}; an integer must be exactly {kept}", "float",
+                      ((_INT, "int"), (_REAL, "real"), (("text", "blob"), "text")), f"{p}::float8")
+    if base == "numeric":
+        return _split(c, p, "numeric", "exact decimals: integers as written, reals as the shortest decimal of "
+                      "the double, numeric text as its number (19.99 is not 19.989999999999998)", "dec",
+                      ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), f"{p}::text")
+    return None
 
 
 def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings) -> Rule:
@@ -54,22 +125,9 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings)
     """
     c, p = qs(src_name), qi(pg_name)
     base = _base(pg_type)
-    odd = (f"CASE WHEN typeof({c}) NOT IN ('integer','real','null') THEN CAST({c} AS TEXT) END", "text")
-    if base in ("smallint", "integer", "bigint"):
-        return Rule("int", "integers compared exactly",
-                    ((f"CASE WHEN typeof({c})='integer' THEN {c} END", "int"),
-                     (f"CASE WHEN typeof({c}) NOT IN ('integer','null') THEN CAST({c} AS TEXT) END", "text")),
-                    p, "int")
-    if base in ("double precision", "real"):
-        how = "bit-exact" if not s.float_tolerance else f"within relative {s.float_tolerance:g}"
-        return Rule("float", f"IEEE doubles {how}",
-                    ((f"CASE WHEN typeof({c}) IN ('integer','real') THEN CAST({c} AS REAL) END", "real"), odd),
-                    f"{p}::float8", "float")
-    if base == "numeric":
-        return Rule("numeric", "numbers vs numeric, compared as the double SQLite holds (a value rounded to "
-                    "the column's scale is a difference)",
-                    ((f"CASE WHEN typeof({c}) IN ('integer','real') THEN CAST({c} AS REAL) END", "real"), odd),
-                    f"{p}::float8", "float")
+    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base)
+    if rule:
+        return rule
     if base == "boolean":
         t = ",".join(f"'{w}'" for w in TRUE_WORDS)
         f = ",".join(f"'{w}'" for w in FALSE_WORDS)
@@ -83,20 +141,47 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings)
         canon = {"timestamp without time zone": "ts", "timestamp with time zone": "tstz", "date": "date"}[base]
         src = ((f"CASE WHEN typeof({c})='integer' THEN {c} END", "int"),
                (f"CASE WHEN typeof({c})<>'integer' THEN CAST({c} AS TEXT) END", "text"))
-        zone = f", naive ones read in {s.source_tz}" if canon == "tstz" else ""
+        zone = f", naive ones read in {s.source_tz} (a doubled time: the later; a skipped one: the " \
+               "offset before the change)" if canon == "tstz" else ""
         return Rule(canon, f"text timestamps{zone} (integers as unix epochs) vs {base}, to the microsecond",
                     src, p, canon)
     if base == "bytea":
         return Rule("bytes", "bytes compared exactly (text as its UTF-8 bytes)",
                     ((f"CAST({c} AS BLOB)", "blob"),), p, "bytes")
     if base in ("json", "jsonb"):
-        return Rule("json", "JSON compared as parsed values (key order and spacing ignored)",
-                    ((f"CAST({c} AS TEXT)", "text"),), f"{p}::text", "json")
+        return Rule("json", "JSON compared as the values an application reads: key order and spacing ignored, "
+                    "numbers exact, a duplicate key as each side's reader resolves it (SQLite: the first, "
+                    "PostgreSQL: the last)", ((f"CAST({c} AS TEXT)", "text"),), f"{p}::text", "json")
     pg_expr = p if base in ("text", "character varying", "character") else f"{p}::text"
-    return Rule("text", "text compared exactly (trailing spaces, '' vs NULL, every character; "
-                "reals as shortest round-trip text)",
+    what = "citext compared exactly (case-insensitivity is a property of the schema, not of the values)" \
+        if base == "citext" else "text compared exactly"
+    return Rule("text", f"{what} (trailing spaces, '' vs NULL, every character; reals as shortest round-trip text)",
                 ((f"CASE WHEN typeof({c})='real' THEN {c} END", "real"),
                  (f"CASE WHEN typeof({c})<>'real' THEN CAST({c} AS TEXT) END", "text")), pg_expr, "text")
+
+
+_ARROW = {"int": pa.int64(), "real": pa.float64(), "text": pa.string(), "blob": pa.binary()}
+
+
+def _storage_class(t: pa.DataType) -> str | None:
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_floating(t):
+        return "real"
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "text"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "blob"
+    return None  # all NULL
+
+
+def _split_by_class(rule: Rule, raw: pa.Array) -> list[pa.Array]:
+    stored = _storage_class(raw.type)
+    out = []
+    for classes, (_, kind) in zip(rule.classes, rule.src_select):
+        typ = _ARROW[kind]
+        out.append(raw.cast(typ) if stored in classes else pa.nulls(len(raw), typ))
+    return out
 
 
 def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
@@ -106,13 +191,15 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
     whenever a column holds one storage class (ADBC then types it), and this makes the same inputs
     from it. Tables where a read fails fall back to the expressions.
     """
+    if rule.classes:
+        return _split_by_class(rule, raw)
     n = len(raw)
     t = raw.type
     is_int, is_real = pa.types.is_integer(t), pa.types.is_floating(t)
     is_text, is_blob = pa.types.is_string(t) or pa.types.is_large_string(t), pa.types.is_binary(t)
     null = pa.types.is_null(t)
-    none_i, none_f, none_s = pa.nulls(n, pa.int64()), pa.nulls(n, pa.float64()), pa.nulls(n, pa.string())
-    if rule.canon == "int" and rule.name == "bool":
+    none_i, none_s = pa.nulls(n, pa.int64()), pa.nulls(n, pa.string())
+    if rule.name == "bool":
         if is_int or is_real:
             ok = pc.is_in(raw.cast(pa.float64()), pa.array([0.0, 1.0]))
             vals = pc.if_else(ok, raw.cast(pa.int64()), pa.scalar(None, pa.int64()))
@@ -123,11 +210,6 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
                               pc.if_else(pc.is_in(low, pa.array(FALSE_WORDS)), 0, pa.scalar(None, pa.int64())))
             return [vals.cast(pa.int64()), pc.if_else(pc.is_null(vals), raw, pa.scalar(None, pa.string()))]
         return [none_i, none_s if null else raw.cast(pa.string())]
-    if rule.canon == "int":
-        return [raw.cast(pa.int64()), none_s] if is_int else [none_i, none_s if null else raw.cast(pa.string())]
-    if rule.canon == "float":
-        return [raw.cast(pa.float64()), none_s] if (is_int or is_real) else [none_f, none_s if null else
-                                                                           raw.cast(pa.string())]
     if rule.canon in ("ts", "tstz", "date"):
         if is_int:
             return [raw.cast(pa.int64()), none_s]
@@ -138,26 +220,59 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
         return [none_s if null else raw.cast(pa.string())]
     if is_real:
         return [raw.cast(pa.float64()), none_s]
-    return [none_f, none_s if null else raw.cast(pa.string())]
+    return [pa.nulls(n, pa.float64()), none_s if null else raw.cast(pa.string())]
 
 
-def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    """Canonical values from the SQLite side's raw arrays: [value, odd-marker]."""
-    if rule.canon in ("ts", "tstz", "date"):
-        epochs, texts = arrays
-        parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
-        from_epoch = pc.multiply(epochs.cast(pa.int64()), 1_000_000)
-        if rule.canon == "date":
-            from_epoch = pc.divide(from_epoch, 86_400_000_000)
-        return [pc.coalesce(from_epoch, parsed), pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT)]
-    if rule.canon == "float":
-        return [_float(arrays[0].cast(pa.float64()), s), arrays[1].cast(pa.string())]
-    if rule.canon == "int":
-        return [arrays[0].cast(pa.int64()), arrays[1].cast(pa.string())]
-    if rule.canon == "bytes":
-        return [arrays[0].cast(pa.binary()), _nulls(arrays[0])]
-    if rule.canon == "json":
-        return [_json(arrays[0]), _nulls(arrays[0])]
+def _src_float(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, reals, odd = (a.cast(_ARROW[k]) for a, k in zip(arrays, ("int", "real", "text")))
+    exact = pc.fill_null(exact_in_double(ints), True)
+    from_int = pc.if_else(exact, ints.cast(pa.float64(), safe=False), pa.scalar(None, pa.float64()))
+    inexact = pc.if_else(exact, _NULL_TEXT, int_text(ints))  # 2^53 + 1 has no double: never equal to one
+    return [double_bits(pc.coalesce(reals, from_int), s.float_tolerance), pc.coalesce(odd, inexact)]
+
+
+def _src_decimal(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, reals, texts, blobs = arrays
+    norm, bad = decimal_text(texts)
+    value = pc.coalesce(int_text(ints), double_text(reals), norm)
+    odd = pc.coalesce(pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT),
+                      pc.binary_join_element_wise("blob:", blobs.cast(pa.string()), ""))
+    return [value, odd]
+
+
+def _src_uuid(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    texts, blobs, other = arrays
+    v1, o1 = uuid_from_text(texts)
+    v2, o2 = uuid_from_blob(blobs)
+    return [pc.coalesce(v1, v2), pc.coalesce(o1, o2, other.cast(pa.string()))]
+
+
+def _src_interval(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, texts, other = arrays
+    v, o = interval_from_text(texts)
+    return [pc.coalesce(ints.cast(pa.int64()), v), pc.coalesce(o, other.cast(pa.string()))]
+
+
+def _src_time(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    v, o = time_from_text(arrays[0])
+    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
+
+
+def _src_inet(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    v, o = inet_text(arrays[0])
+    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
+
+
+def _src_times(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    epochs, texts = arrays
+    parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
+    from_epoch = pc.multiply(epochs.cast(pa.int64()), 1_000_000)
+    if rule.canon == "date":
+        from_epoch = pc.divide(from_epoch, 86_400_000_000)
+    return [pc.coalesce(from_epoch, parsed), pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT)]
+
+
+def _src_text(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     reals, texts = arrays
     text = texts.cast(pa.string())
     if reals.null_count < len(reals):  # reals present: the migration's rendering of a real in text
@@ -167,21 +282,53 @@ def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa
     return [text, _nulls(text)]
 
 
+_SOURCE = {"float": _src_float, "dec": _src_decimal, "uuid": _src_uuid, "interval": _src_interval,
+           "time": _src_time, "inet": _src_inet, "text": _src_text}
+
+
+def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    """Canonical values from the SQLite side's raw arrays: [value, odd-marker]."""
+    if rule.canon in ("ts", "tstz", "date"):
+        return _src_times(rule, arrays, s)
+    if rule.canon == "int":
+        return [arrays[0].cast(pa.int64()), arrays[1].cast(pa.string())]
+    if rule.canon == "bytes":
+        return [arrays[0].cast(pa.binary()), _nulls(arrays[0])]
+    if rule.canon == "json":
+        return [canonical_json(arrays[0], first_wins=True), _nulls(arrays[0])]
+    return _SOURCE[rule.canon](arrays, s)
+
+
+def _tgt_times(rule: Rule, array: pa.Array) -> pa.Array:
+    if rule.canon == "date":
+        return array.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
+    return array.cast(pa.timestamp("us", tz="UTC") if rule.canon == "tstz" else pa.timestamp("us")).cast(pa.int64())
+
+
 def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]:
-    """Canonical values from the PostgreSQL side's array: [value, odd-marker (always null)]."""
+    """Canonical values from the PostgreSQL side's array: [value, odd-marker (null unless the value has no
+    SQLite counterpart, such as an interval holding months)]."""
     if isinstance(array.type, pa.ExtensionType):
         array = array.storage
-    if rule.canon in ("ts", "tstz"):
-        arr = array.cast(pa.timestamp("us", tz="UTC") if rule.canon == "tstz" else pa.timestamp("us"))
-        value = arr.cast(pa.int64())
-    elif rule.canon == "date":
-        value = array.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
+    if rule.canon == "interval":
+        return list(interval_from_pg(array))
+    if rule.canon == "inet":
+        value, odd = inet_text(array)
+        return [value, odd]
+    if rule.canon in ("ts", "tstz", "date"):
+        value = _tgt_times(rule, array)
     elif rule.canon == "float":
-        value = _float(array.cast(pa.float64()), s)
+        value = double_bits(array.cast(pa.float64()), s.float_tolerance)
+    elif rule.canon == "dec":
+        value = pg_decimal_text(array)
+    elif rule.canon == "uuid":
+        value = uuid_from_pg(array)
+    elif rule.canon == "time":
+        value = time_from_pg(array)
     elif rule.canon == "bytes":
         value = array.cast(pa.binary())
     elif rule.canon == "json":
-        value = _json(array.cast(pa.string()))
+        value = canonical_json(array.cast(pa.string()), first_wins=False)
     elif rule.canon == "int":
         value = array.cast(pa.int64())
     else:
@@ -194,36 +341,6 @@ _NULL_TEXT = pa.scalar(None, pa.string())
 
 def _nulls(like: pa.Array) -> pa.Array:
     return pa.nulls(len(like), pa.string())
-
-
-def _float(arr: pa.Array, s: Settings) -> pa.Array:
-    """Doubles as their 64 bits (exact), or rounded to the tolerance's significant digits."""
-    if s.float_tolerance:
-        digits = max(1, int(-math.log10(s.float_tolerance)))
-        import numpy as np
-
-        vals = arr.to_numpy(zero_copy_only=False)
-        with np.errstate(all="ignore"):
-            mag = np.where(vals == 0, 0, np.floor(np.log10(np.abs(np.where(vals == 0, 1, vals)))))
-            rounded = np.round(vals / 10 ** mag, digits) * 10 ** mag
-        arr = pa.array(rounded, pa.float64(), mask=arr.is_null().to_numpy(zero_copy_only=False))
-    if arr.null_count == 0:
-        return arr.view(pa.int64())
-    bits = arr.fill_null(0.0).view(pa.int64())
-    return pc.if_else(arr.is_null(), pa.scalar(None, pa.int64()), bits)
-
-
-def _json(arr: pa.Array) -> pa.Array:
-    # JSON columns are rare and short: parsing per value is the honest way to ignore key order.
-    def norm(v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            return json.dumps(json.loads(v), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        except ValueError:
-            return "\x00invalid json:" + v
-
-    return pa.array([norm(v) for v in arr.to_pylist()], pa.string())
 
 
 def _parse_times(texts: pa.Array, canon: str, source_tz: str) -> tuple[pa.Array, pa.Array]:
@@ -242,8 +359,7 @@ def _parse_times(texts: pa.Array, canon: str, source_tz: str) -> tuple[pa.Array,
     zoned = pc.if_else(zoned_ok, pc.replace_substring_regex(norm, r"Z$", "+00:00"), pa.scalar(None, pa.string()))
     us_naive = _cast_each(naive, pa.timestamp("us"))
     if canon == "tstz":
-        local = pc.assume_timezone(us_naive, source_tz, ambiguous="earliest", nonexistent="earliest")
-        us = pc.coalesce(local.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()),
+        us = pc.coalesce(local_to_utc_us(us_naive, source_tz),
                          _cast_each(zoned, pa.timestamp("us", tz="UTC")).cast(pa.int64()))
     else:
         us = pc.coalesce(us_naive.cast(pa.int64()),

@@ -1,0 +1,84 @@
+"""JSON as an application reads it: one canonical text per value, numbers exact.
+
+Keys are sorted and spacing dropped; every number is written as its exact decimal (so Python's
+`1e+16` and jsonb's `10000000000000000` are one number, and `...6.71` and `...6.79` are two); a key
+present twice in one object keeps the value its reader sees: SQLite's json_extract reads the FIRST,
+PostgreSQL (json and jsonb) the LAST. Parsing is per value: JSON columns are few and short.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pyarrow as pa
+
+INVALID = "\x00invalid json:"
+
+
+def _number(d: Decimal | int) -> str:
+    if isinstance(d, int):
+        return str(d)
+    if not d.is_finite():
+        return str(d)
+    text = format(d.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def _dump(x: object) -> str:
+    if x is None or isinstance(x, bool):
+        return json.dumps(x)
+    if isinstance(x, (int, Decimal)):
+        return _number(x)
+    if isinstance(x, str):
+        return json.dumps(x, ensure_ascii=False)
+    if isinstance(x, list):
+        return "[" + ",".join(_dump(v) for v in x) + "]"
+    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _dump(v) for k, v in sorted(x.items())) + "}"
+
+
+def _parse(text: str, first_wins: bool) -> object:
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        out: dict = {}
+        for k, v in items:
+            if not (first_wins and k in out):
+                out[k] = v
+        return out
+
+    return json.loads(text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=pairs)
+
+
+def canonical_json(texts: pa.Array, first_wins: bool) -> pa.Array:
+    """Canonical JSON text per value; `first_wins`: duplicate keys resolve as SQLite reads them."""
+    out = []
+    for v in texts.cast(pa.string()).to_pylist():
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(_dump(_parse(v, first_wins)))
+        except ValueError:
+            out.append(INVALID + v)
+    return pa.array(out, pa.string())
+
+
+def duplicate_conflicts(text: str | None) -> list[str]:
+    """Keys present twice in one object with different values: 'key: first X, last Y' per key."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        first: dict = {}
+        last: dict = {}
+        for k, v in items:
+            first.setdefault(k, v)
+            last[k] = v
+        found.extend(f"{k!r}: first {_dump(first[k])}, last {_dump(last[k])}" for k in first
+                     if _dump(first[k]) != _dump(last[k]))
+        return last
+
+    if text:
+        try:
+            json.loads(text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=pairs)
+        except ValueError:
+            return []
+    return found

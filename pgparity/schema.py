@@ -6,7 +6,7 @@ The names follow SQLite's own PRAGMA vocabulary so a reader never has to transla
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .source import SqliteSource
 
@@ -29,6 +29,7 @@ class ForeignKey:
     to_columns: tuple[str, ...]
     on_update: str
     on_delete: str
+    deferred: bool = False  # DEFERRABLE INITIALLY DEFERRED: checked at COMMIT, not per statement
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,35 @@ class Index:
     columns: tuple[str | None, ...]  # None for an expression
     where: str | None  # the WHERE clause of a partial index
     sql: str | None
+    collations: tuple[str | None, ...] = ()  # per key column, as PRAGMA index_xinfo says ('BINARY', 'NOCASE')
+
+    @property
+    def nocase(self) -> bool:
+        """Whether any key column compares with NOCASE (uniqueness ignores ASCII case)."""
+        return any((c or "").upper() == "NOCASE" for c in self.collations)
 
 
 @dataclass(frozen=True)
 class Check:
     name: str | None
     expression: str
+
+
+@dataclass(frozen=True)
+class Generated:
+    name: str
+    type: str  # declared type, as written
+    expression: str  # the SQLite expression inside AS ( ... )
+    stored: bool  # STORED; False: VIRTUAL (computed on read)
+
+
+@dataclass(frozen=True)
+class SqlObject:
+    """A view, trigger or virtual table: its name, the table it belongs to (tbl_name) and its SQL."""
+
+    name: str
+    table: str
+    sql: str
 
 
 @dataclass
@@ -58,6 +82,7 @@ class Table:
     autoincrement: bool = False
     sql: str = ""
     skipped_columns: list[str] = field(default_factory=list)  # generated/hidden columns
+    generated: list[Generated] = field(default_factory=list)  # generated columns (among skipped_columns)
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -83,6 +108,9 @@ class Schema:
     views: list[str]
     triggers: list[str]
     virtual_tables: list[str]
+    view_defs: list[SqlObject] = field(default_factory=list)  # in creation order
+    trigger_defs: list[SqlObject] = field(default_factory=list)
+    virtual_defs: list[SqlObject] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -109,7 +137,12 @@ def inspect_schema(src: SqliteSource) -> Schema:
         tables.append(_inspect_table(src, name, sql, bool(wr), name in sequences))
     triggers = sorted(n for (t, n) in master if t == "trigger")
     tables.sort(key=lambda t: t.name)
-    return Schema(tables=tables, views=sorted(views), triggers=triggers, virtual_tables=sorted(virtual))
+    objects = src.query("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                        "WHERE type IN ('view', 'trigger', 'table') ORDER BY rowid")
+    defs = {kind: [SqlObject(n, tbl, sql or "") for k, n, tbl, sql in objects if k == kind and n in names]
+            for kind, names in (("view", set(views)), ("trigger", set(triggers)), ("table", set(virtual)))}
+    return Schema(tables=tables, views=sorted(views), triggers=triggers, virtual_tables=sorted(virtual),
+                  view_defs=defs["view"], trigger_defs=defs["trigger"], virtual_defs=defs["table"])
 
 
 def _autoincrement_tables(src: SqliteSource) -> set[str]:
@@ -130,9 +163,14 @@ def _inspect_table(src: SqliteSource, name: str, sql: str, without_rowid: bool, 
     autoinc = has_seq or bool(re.search(r"\bAUTOINCREMENT\b", _strip_strings(sql), re.I))
     table = Table(name, columns, without_rowid=without_rowid, autoincrement=autoinc, sql=sql,
                   skipped_columns=skipped)
-    table.foreign_keys = _foreign_keys(src, lit)
+    items = table_items(sql)
+    deferred = _deferred_fks(items)
+    table.foreign_keys = [replace(fk, deferred=deferred.get(tuple(c.lower() for c in fk.from_columns), False))
+                          for fk in _foreign_keys(src, lit)]
     table.indexes = _indexes(src, lit)
     table.checks = parse_checks(sql)
+    hidden = {r[1]: r[6] for r in src.query(f"PRAGMA table_xinfo({lit})") if r[6] in (2, 3)}
+    table.generated = [g for g in _generated_columns(items) if g.name in hidden]
     return table
 
 
@@ -165,7 +203,8 @@ def _indexes(src: SqliteSource, lit: str) -> list[Index]:
         cols.sort(key=lambda r: r[0])
         sql = sql_by_name.get(iname)
         where = _partial_where(sql) if partial else None
-        out.append(Index(iname, bool(unique), origin, tuple(r[2] for r in cols), where, sql))
+        out.append(Index(iname, bool(unique), origin, tuple(r[2] for r in cols), where, sql,
+                         tuple(r[4] for r in cols)))
     return out
 
 
@@ -234,3 +273,77 @@ def parse_checks(sql: str) -> list[Check]:
         name = sql[m.start(1):m.end(1)].strip('"[]`') if m.group(1) else None
         checks.append(Check(name, sql[start:i - 1].strip()))
     return checks
+
+
+def table_items(sql: str) -> list[str]:
+    """The top-level items of a CREATE TABLE: column definitions and table constraints, as written."""
+    blank = _strip_strings(sql)
+    start = blank.find("(")
+    if start < 0:
+        return []
+    items, depth, begin = [], 0, start + 1
+    for i in range(start + 1, len(blank)):
+        ch = blank[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif (ch == "," and depth == 0) or (ch == ")" and depth == 0):
+            items.append(sql[begin:i].strip())
+            begin = i + 1
+            if ch == ")":
+                break
+    return [i for i in items if i]
+
+
+_NAME = r'\s*("(?:[^"]|"")*"|\[[^\]]*\]|`[^`]*`|[^\s(,]+)'
+_TABLE_FK = re.compile(r"^\s*(?:CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\s*\(([^)]*)\)", re.I)
+_DEFERRED = re.compile(r"(?<!NOT)\s+DEFERRABLE\s+INITIALLY\s+DEFERRED\b", re.I)
+_GENERATED = re.compile(r"\b(?:GENERATED\s+ALWAYS\s+)?AS\s*\(", re.I)
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if name[:1] in ('"', "[", "`"):
+        return name[1:-1].replace('""', '"') if name[0] == '"' else name[1:-1]
+    return name
+
+
+def _deferred_fks(items: list[str]) -> dict[tuple[str, ...], bool]:
+    """from-columns (lower case) -> whether that FOREIGN KEY is DEFERRABLE INITIALLY DEFERRED."""
+    out = {}
+    for item in items:
+        blank = _strip_strings(item)
+        if not re.search(r"\bREFERENCES\b", blank, re.I):
+            continue
+        deferred = bool(_DEFERRED.search(re.sub(r"\bNOT\s+DEFERRABLE", "NOT", blank, flags=re.I)))
+        m = _TABLE_FK.match(blank)
+        if m:
+            cols = tuple(_unquote(c).lower() for c in item[m.start(1):m.end(1)].split(","))
+        else:
+            name = re.match(_NAME, item)
+            cols = (_unquote(name.group(1)).lower(),) if name else ()
+        out[cols] = deferred
+    return out
+
+
+def _generated_columns(items: list[str]) -> list[Generated]:
+    """Column definitions with AS ( expr ) [STORED|VIRTUAL]."""
+    out = []
+    for item in items:
+        blank = _strip_strings(item)
+        head = re.match(_NAME, item)
+        m = _GENERATED.search(blank)
+        if not head or not m or re.match(r"\s*(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b", blank, re.I):
+            continue
+        depth, i = 1, m.end()
+        while i < len(blank) and depth:
+            depth += blank[i] == "("
+            depth -= blank[i] == ")"
+            i += 1
+        decl = item[head.end():m.start()].strip()
+        decl = re.split(r"\b(?:NOT|NULL|CONSTRAINT|COLLATE|DEFAULT|PRIMARY|UNIQUE|CHECK|REFERENCES)\b", decl,
+                        flags=re.I)[0].strip()
+        stored = bool(re.match(r"\s*STORED\b", blank[i:], re.I))
+        out.append(Generated(_unquote(head.group(1)), decl, item[m.end():i - 1].strip(), stored))
+    return out

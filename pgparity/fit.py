@@ -18,6 +18,15 @@ def base_type(pg_type: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", pg_type.lower())).strip()
 
 
+def inexact_double(q: str) -> str:
+    """SQLite condition: an integer that no double holds exactly (2^53 + 1 would be stored rounded).
+
+    CAST to INTEGER saturates at 2^63 - 1, so the integers above the largest double below 2^63 are
+    named directly."""
+    return (f"(typeof({q})='integer' AND ({q} > 9007199254740992 OR {q} < -9007199254740992) AND "
+            f"({q} > 9223372036854774784 OR CAST(CAST({q} AS REAL) AS INTEGER) <> {q}))")
+
+
 def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None, str]:
     """(SQLite condition true for a non-NULL value `pg_type` cannot keep, why) for the quoted column `q`.
 
@@ -34,12 +43,14 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
         return f"typeof({q}) <> 'integer' OR {q} < {lo} OR {q} > {hi}", f"not an integer that fits {base}"
     if base == "numeric":
         bad = f"typeof({q}) NOT IN ('integer','real')"
-        if m := re.search(r"\((\d+),\s*(\d+)\)", t):
-            p, s = int(m.group(1)), int(m.group(2))
-            bad += f" OR round({q},{s}) <> {q} OR abs({q}) >= 1e{p - s}"
+        if m := re.search(r"\((\d+)(?:,\s*(\d+))?\)", t):
+            p, s = int(m.group(1)), int(m.group(2) or 0)
+            # round() answers a real: an integer (exact as it is) is only measured, never rounded
+            bad += f" OR (typeof({q})='real' AND round({q},{s}) <> {q}) OR {q} >= 1e{p - s} OR {q} <= -1e{p - s}"
         return bad, f"not a number that {pg_type} keeps exactly"
     if base in ("double precision", "real"):
-        return f"typeof({q}) NOT IN ('integer','real')", "not a number"
+        return f"typeof({q}) NOT IN ('integer','real') OR {inexact_double(q)}", \
+            "not a number, or an integer no double holds exactly (beyond 2^53)"
     if base.startswith("timestamp") or base == "date":
         if epochs:
             return f"typeof({q}) <> 'integer' OR {q} < 0", "not a unix epoch"

@@ -14,6 +14,9 @@ import pyarrow.compute as pc
 from .errors import RefusedError
 from .plan import ColumnPlan, TablePlan
 from .source import BATCH_ROWS, SqliteSource
+from .timeconv import local_text_to_utc_text
+
+_ZONED = ("timestamptz", "timestamp with time zone")
 
 
 def real_as_text(reals: pa.Array) -> pa.Array:
@@ -25,8 +28,11 @@ def real_as_text(reals: pa.Array) -> pa.Array:
 
 
 def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse",
-                  bad_utf8: str = "refuse") -> pa.Array:
-    """Combine a column's raw arrays into the one array COPY will read."""
+                  bad_utf8: str = "refuse", source_tz: str | None = None) -> pa.Array:
+    """Combine a column's raw arrays into the one array COPY will read.
+
+    `source_tz`: naive text going into a timestamptz column is read in that zone here, by the one rule
+    the checks use (pgparity.timeconv), and sent with an explicit offset."""
     if cplan.finish == "real-split":
         reals, texts = arrays
         # numeric takes the shortest digits as they are; text keeps SQLite's look of a real
@@ -34,6 +40,8 @@ def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse"
         arr = pc.coalesce(shown, texts)
     else:
         arr = arrays[0]
+    if source_tz and cplan.pg_type.lower().startswith(_ZONED) and pa.types.is_string(arr.type):
+        arr = local_text_to_utc_text(arr, source_tz)
     if pa.types.is_string(arr.type):
         if nul == "strip":
             arr = pc.replace_substring(arr, "\x00", "")
@@ -52,7 +60,7 @@ def _replace_bad_utf8(arr: pa.Array) -> pa.Array:
 
 
 def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8: str = "refuse",
-                 batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+                 batch_rows: int = BATCH_ROWS, source_tz: str | None = None) -> Iterator[pa.RecordBatch]:
     """Every row of the table as batches with one column per planned column (pg names).
 
     Text is checked to be UTF-8 on the way (vectorised, per batch): bytes PostgreSQL would reject
@@ -65,7 +73,7 @@ def read_batches(src: SqliteSource, tp: TablePlan, nul: str = "refuse", bad_utf8
         out, i = [], 0
         for c in tp.columns:
             n = len(c.select)
-            arr = finish_column(c, [batch.column(j) for j in range(i, i + n)], nul, bad_utf8)
+            arr = finish_column(c, [batch.column(j) for j in range(i, i + n)], nul, bad_utf8, source_tz)
             _check_utf8(tp, c, arr, batch.column(batch.num_columns - 1) if with_rowid else None)
             out.append(arr)
             i += n

@@ -1,15 +1,24 @@
-"""Fetch only the differing rows again, by key, and say which column differs and how."""
+"""Fetch only the differing rows again, by key, and say which column differs and how.
+
+Rows are re-read with exact values: under a float tolerance the checksum hashes doubles in buckets
+(see exact_numbers.double_bits), so two doubles within the tolerance can hash apart near a bucket
+edge; here each such pair is compared exactly, |a - b| <= tolerance * max(|a|, |b|), and a row whose
+only differences are within the tolerance is no difference at all (`beyond_tolerance`).
+"""
 
 from __future__ import annotations
 
 import re
 import struct
+from dataclasses import replace
 
 import polars as pl
 import pyarrow as pa
 
 from ..source import display_sql
 from ..sqlnames import qi, qname, qs
+from .exact_numbers import within_tolerance
+from .json_values import duplicate_conflicts
 from .pairing import Comparison, TablePair
 
 FETCH_KEYS = 500
@@ -34,10 +43,13 @@ def _fetch_source(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tupl
     table = pa.Table.from_batches(batches)
     out, i = [], 0
     values: list[list] = []
+    keys: dict[int, list] = {}
     for c in tp.compared:
         n = len(c.rule.src_select)
-        arrays = canonical_source(c.rule, [table.column(j).combine_chunks() for j in range(i, i + n)], cmp.settings)
-        values.append([tuple(v) for v in zip(*(a.to_pylist() for a in arrays))])
+        raw = [table.column(j).combine_chunks() for j in range(i, i + n)]
+        values.append(_rows(canonical_source(c.rule, raw, _exact(cmp))))
+        if _tolerant_key(cmp, tp, c):
+            keys[len(values) - 1] = _rows(canonical_source(c.rule, raw, cmp.settings))
         i += n
     displays = [table.column(i + k).to_pylist() for k in range(len(tp.columns))]
     rowids = table.column(len(exprs) - 1).to_pylist()
@@ -46,7 +58,7 @@ def _fetch_source(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tupl
         display = {c.name: displays[k][r] for k, c in enumerate(tp.columns)}
         if not tp.source.without_rowid:
             display["rowid"] = rowids[r]
-        out.append((_key_of(tp, row_vals), row_vals, display))
+        out.append((_key_of(tp, _keyed(row_vals, keys, r)), row_vals, display))
     return out
 
 
@@ -64,10 +76,12 @@ def _fetch_target(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tupl
     finally:
         cur.close()
     n = len(tp.compared)
-    values = []
+    values, keys = [], {}
     for k, c in enumerate(tp.compared):
-        arrays = canonical_target(c.rule, table.column(k).combine_chunks(), cmp.settings)
-        values.append([tuple(v) for v in zip(*(a.to_pylist() for a in arrays))])
+        raw = table.column(k).combine_chunks()
+        values.append(_rows(canonical_target(c.rule, raw, _exact(cmp))))
+        if _tolerant_key(cmp, tp, c):
+            keys[k] = _rows(canonical_target(c.rule, raw, cmp.settings))
     displays = [table.column(n + k).to_pylist() for k in range(n)]
     ctids = table.column(2 * n).to_pylist()
     out = []
@@ -75,8 +89,28 @@ def _fetch_target(cmp: Comparison, tp: TablePair, where: str) -> list[tuple[tupl
         row_vals = [values[k][r] for k in range(n)]
         display = {c.name: displays[k][r] for k, c in enumerate(tp.compared)}
         display["ctid"] = ctids[r]
-        out.append((_key_of(tp, row_vals), row_vals, display))
+        out.append((_key_of(tp, _keyed(row_vals, keys, r)), row_vals, display))
     return out
+
+
+def _exact(cmp: Comparison):
+    """The settings with doubles compared bit for bit: the values the tolerance is then applied to."""
+    return replace(cmp.settings, float_tolerance=0.0) if cmp.settings.float_tolerance else cmp.settings
+
+
+def _tolerant_key(cmp: Comparison, tp: TablePair, c) -> bool:
+    """A key column whose canonical value depends on the tolerance (a double key): keys must match the checksum's."""
+    return bool(cmp.settings.float_tolerance) and c.rule.canon == "float" and any(k is c for k in tp.key)
+
+
+def _rows(arrays: list) -> list[tuple]:
+    return [tuple(v) for v in zip(*(a.to_pylist() for a in arrays))]
+
+
+def _keyed(row_vals: list[tuple], keys: dict[int, list], r: int) -> list[tuple]:
+    if not keys:
+        return row_vals
+    return [keys[k][r] if k in keys else v for k, v in enumerate(row_vals)]
 
 
 def _key_of(tp: TablePair, row_vals: list[tuple]) -> tuple:
@@ -123,33 +157,72 @@ def rows_by_locator(cmp: Comparison, tp: TablePair, locs: list, side: str) -> li
     return [(d["ctid"], _redact(d, cmp.redact)) for _, _, d in rows]
 
 
+def _differs(cmp: Comparison, c, source: tuple, target: tuple) -> bool:
+    """Canonical (value, odd) pairs differ, doubles beyond the tolerance only."""
+    if source == target:
+        return False
+    tol = cmp.settings.float_tolerance
+    if tol and c.rule.canon == "float" and source[1] is None and target[1] is None \
+            and source[0] is not None and target[0] is not None:
+        return not within_tolerance(source[0], target[0], tol)
+    return True
+
+
+def _shown(c, sv: tuple, tv: tuple, sd: dict, td: dict) -> tuple[object, object]:
+    shown_s, shown_t = sd.get(c.name), td.get(c.name)
+    if c.rule.canon == "float":  # show the doubles compared, not a rounded rendering
+        shown_s, shown_t = _double(sv[0]) or shown_s, _double(tv[0]) or shown_t
+    if c.rule.canon == "json" and isinstance(shown_s, str) and (dups := duplicate_conflicts(shown_s)):
+        shown_s = (f"{shown_s} (duplicate key {'; '.join(dups)}: SQLite's json_extract reads the first value, "
+                   "PostgreSQL the last)")
+    return shown_s, shown_t
+
+
+def _fetch_pairs(cmp: Comparison, tp: TablePair, keys: list[tuple]):
+    """(key, source (values, display), target (values, display)) for keys present on both sides."""
+    from .content import key_where_sql
+
+    for chunk in _chunks(keys, FETCH_KEYS):
+        src = {k: (v, d) for k, v, d in _fetch_source(cmp, tp, key_where_sql(tp, chunk, "source"))}
+        tgt = {k: (v, d) for k, v, d in _fetch_target(cmp, tp, key_where_sql(tp, chunk, "target"))}
+        for key in chunk:
+            if key in src and key in tgt:
+                yield key, src[key], tgt[key]
+
+
+def beyond_tolerance(cmp: Comparison, tp: TablePair, changed: pl.DataFrame) -> pl.DataFrame:
+    """The changed rows (canonical keys k0..) that still differ when doubles are compared within the tolerance
+    exactly; without a tolerance, all of them. Rows that cannot be re-read (gone meanwhile) are kept."""
+    if not cmp.settings.float_tolerance or changed.height == 0:
+        return changed
+    names = [f"k{i}" for i in range(len(tp.key))]
+    cleared = {key for key, (sv, _), (tv, _) in _fetch_pairs(cmp, tp, [tuple(r) for r in changed.select(names)
+                                                                        .iter_rows()])
+               if not any(_differs(cmp, c, sv[i], tv[i]) for i, c in enumerate(tp.compared))}
+    if not cleared:
+        return changed
+    keep = [tuple(r) not in cleared for r in changed.select(names).iter_rows()]
+    return changed.filter(pl.Series(keep))
+
+
 def detail_changed(cmp: Comparison, tp: TablePair, changed: pl.DataFrame, n: int):
     """(examples, changed rows per column, rows attributed) for rows present on both sides but different."""
-    from .content import RowDiff, key_where_sql
+    from .content import RowDiff
 
     keys = [tuple(r) for r in changed.select([f"k{i}" for i in range(len(tp.key))]).iter_rows()]
     examples: list = []
     per_column: dict[str, int] = {}
     attributed = 0
     names = [c.name for c in tp.key]
-    for chunk in _chunks(keys, FETCH_KEYS):
-        src = {k: (v, d) for k, v, d in _fetch_source(cmp, tp, key_where_sql(tp, chunk, "source"))}
-        tgt = {k: (v, d) for k, v, d in _fetch_target(cmp, tp, key_where_sql(tp, chunk, "target"))}
-        for key in chunk:
-            if key not in src or key not in tgt:
+    for key, (sv, sd), (tv, td) in _fetch_pairs(cmp, tp, keys):
+        attributed += 1
+        for i, c in enumerate(tp.compared):
+            if not _differs(cmp, c, sv[i], tv[i]):
                 continue
-            attributed += 1
-            (sv, sd), (tv, td) = src[key], tgt[key]
-            for i, c in enumerate(tp.compared):
-                if sv[i] == tv[i]:
-                    continue
-                per_column[c.name] = per_column.get(c.name, 0) + 1
-                if len(examples) < n:
-                    hide = is_sensitive(c.name, cmp.redact)
-                    shown_s, shown_t = sd.get(c.name), td.get(c.name)
-                    if c.rule.canon == "float":  # show the doubles compared, not a rounded rendering
-                        shown_s, shown_t = _double(sv[i][0]) or shown_s, _double(tv[i][0]) or shown_t
-                    examples.append(RowDiff("changed", dict(zip(names, key)), c.name,
-                                            REDACTED if hide else shown_s, REDACTED if hide else shown_t))
+            per_column[c.name] = per_column.get(c.name, 0) + 1
+            if len(examples) < n:
+                hide = is_sensitive(c.name, cmp.redact)
+                shown_s, shown_t = _shown(c, sv[i], tv[i], sd, td)
+                examples.append(RowDiff("changed", dict(zip(names, key)), c.name,
+                                        REDACTED if hide else shown_s, REDACTED if hide else shown_t))
     return examples, per_column, attributed
-

@@ -1,4 +1,8 @@
-"""Text fidelity: character lengths equal (mojibake, double encoding), NUL per policy, varchar limits."""
+"""Text fidelity: character lengths equal (mojibake, double encoding), NUL per policy, varchar limits.
+
+Cannot see: a change that keeps every length (a swapped letter); the content check compares every
+character of every row.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pyarrow.compute as pc
 
 from ..reader import real_as_text
 from ..sqlnames import qi, qname, qs
-from .outcome import Outcome, failed, passed
+from .outcome import Finding, Outcome, failed, passed
 from .pairing import Comparison, TablePair
 
 _HAS_NUL = "(typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0)"
@@ -64,16 +68,16 @@ def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
         if s_nul and cmp.settings.nul_policy == "fail":
             ex = cmp.source.query(f"SELECT rowid FROM {qs(tp.name)} WHERE typeof({qs(c.name)})='text' AND "
                                   f"instr(CAST({qs(c.name)} AS BLOB), x'00') > 0 LIMIT 3")
-            lines.append(f"{tp.name}.{c.name}: {s_nul} SQLite value(s) hold NUL characters PostgreSQL text cannot "
-                         f"store (rowid {', '.join(str(r[0]) for r in ex)}); pass --nul-policy strip if stripping "
-                         "them is the accepted policy")
+            lines.append(Finding(f"{tp.name}.{c.name}: {s_nul} SQLite value(s) hold NUL characters PostgreSQL text "
+                                 f"cannot store (rowid {', '.join(str(r[0]) for r in ex)}); pass --nul-policy strip "
+                                 "if stripping them is the accepted policy", c.name, "nul-character"))
         if s_len != t_len:
-            lines.append(f"{tp.name}.{c.name}: total characters differ: SQLite {s_len}, PostgreSQL {t_len} "
-                         f"({t_len - s_len:+d}; mojibake, double encoding or trimming)")
+            lines.append(Finding(f"{tp.name}.{c.name}: total characters differ: SQLite {s_len}, PostgreSQL {t_len} "
+                                 f"({t_len - s_len:+d}; mojibake, double encoding or trimming)", c.name, "char-count"))
         m = re.match(r"(character varying|character)\((\d+)\)", c.target.type)
         if m and s_max > int(m.group(2)):
-            lines.append(f"{tp.name}.{c.name}: longest SQLite value has {s_max} characters, "
-                         f"PostgreSQL column is {c.target.type}")
+            lines.append(Finding(f"{tp.name}.{c.name}: longest SQLite value has {s_max} characters, "
+                                 f"PostgreSQL column is {c.target.type}", c.name, "varchar-length"))
     if lines:
         return failed("text", tp.name, f"{len(lines)} text problem(s)", lines)
     return passed("text", tp.name, f"{len(cols)} text column(s): character counts equal")

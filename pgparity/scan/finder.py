@@ -1,0 +1,116 @@
+"""Where a Python program hands SQL to a database: found with `ast`, never by running the program.
+
+A site is a call to execute / executemany / executescript / read_sql / read_sql_query / text()
+whose first argument is a string literal, a concatenation of literals, or a name bound once to one
+(in the module or the same function). An f-string, a %-formatted or .format()ted string, or a
+concatenation with anything else is SQL built at run time: reported with its file:line, its text
+unknown. What it cannot see: SQL passed through other functions, read from files, or built by an ORM.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+SQL_CALLS = frozenset({"execute", "executemany", "executescript", "read_sql", "read_sql_query", "text"})
+LITERAL, RUNTIME, UNKNOWN = "literal", "runtime", "unknown"
+
+
+@dataclass(frozen=True)
+class SqlSite:
+    path: str
+    line: int  # the line where the SQL text starts (the call's line when the text is unknown)
+    call: str  # execute, executemany, ...
+    how: str  # LITERAL | RUNTIME (f-string, % or .format) | UNKNOWN (a name or expression not seen)
+    sql: str | None  # the SQL when it is a literal
+    detail: str = ""  # for RUNTIME/UNKNOWN: how it is built
+
+
+def python_files(paths: list[str | Path]) -> list[Path]:
+    """Every .py file under `paths` (files given directly are taken as they are), sorted."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += [f for f in p.rglob("*.py") if not any(part.startswith(".") or part in ("venv", "__pycache__")
+                                                          for part in f.relative_to(p).parts)]
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or directory")
+    return sorted(set(out))
+
+
+def find_sql(path: Path, display: str | None = None) -> list[SqlSite]:
+    """The SQL sites of one Python file (a file that does not parse raises SyntaxError)."""
+    tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
+    names = _bindings(tree)
+    sites = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and _call_name(node) in SQL_CALLS:
+            site = _site(display or str(path), node, names)
+            if site is not None:
+                sites.append(site)
+    return sorted(sites, key=lambda s: s.line)
+
+
+def _call_name(call: ast.Call) -> str | None:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else None)
+
+
+def _site(path: str, call: ast.Call, names: dict[str, list[ast.expr]]) -> SqlSite | None:
+    arg = call.args[0]
+    if isinstance(arg, ast.Call) and _call_name(arg) in SQL_CALLS:
+        return None  # execute(text("...")): the inner call is the site
+    how, sql, detail, at = _resolve(arg, names)
+    if _call_name(call) == "text" and how == UNKNOWN:  # text() of anything is not necessarily SQL
+        detail = detail or "argument to text()"
+    return SqlSite(path, at.lineno if at is not None else call.lineno, _call_name(call), how, sql, detail)
+
+
+def _resolve(node: ast.expr, names: dict[str, list[ast.expr]]) -> tuple[str, str | None, str, ast.expr | None]:
+    """(how, sql, detail, node holding the text) for an argument."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return LITERAL, node.value, "", node
+    if isinstance(node, ast.JoinedStr):
+        return RUNTIME, None, "f-string", node
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left, names):
+        return RUNTIME, None, "%-formatted string", node
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
+            and _is_text(node.func.value, names):
+        return RUNTIME, None, ".format() string", node
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _resolve(node.left, names), _resolve(node.right, names)
+        if left[0] == LITERAL and right[0] == LITERAL:
+            return LITERAL, left[1] + right[1], "", node.left if left[3] is None else left[3]
+        return RUNTIME, None, "concatenation with a value only known at run time", node
+    if isinstance(node, ast.Name) and len(names.get(node.id, [])) == 1:
+        how, sql, detail, _ = _resolve(names[node.id][0], {})
+        return how, sql, detail or f"name {node.id}", names[node.id][0] if how == LITERAL else node
+    label = node.id if isinstance(node, ast.Name) else ast.unparse(node)[:60]
+    return UNKNOWN, None, f"{label} (not a literal this scan can read)", node
+
+
+def _is_text(node: ast.expr, names: dict[str, list[ast.expr]]) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name) and len(names.get(node.id, [])) == 1:
+        return _is_text(names[node.id][0], {})
+    return isinstance(node, (ast.JoinedStr, ast.BinOp))
+
+
+def _bindings(tree: ast.AST) -> dict[str, list[ast.expr]]:
+    """name -> every value assigned to it anywhere in the file (one value: the name is that value)."""
+    out: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            out.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            out.setdefault(node.target.id, []).append(node.value)  # += : built at run time
+            out[node.target.id].append(node.value)
+    return out

@@ -15,6 +15,56 @@ _CLOCK = {
 }
 
 
+_NOW_CALL = re.compile(r"^(datetime|date|time|strftime|unixepoch)\s*\(", re.I)
+_TO_CHAR = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS", "%f": "SS.MS", "%j": "DDD",
+            "%%": "%"}
+_STAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%f")
+
+
+def _now_call(text: str) -> tuple[str, str | None, bool] | None:
+    """(function, strftime format, local) for a SQLite clock call such as datetime('now', 'localtime')."""
+    from sqlglot import exp
+
+    from .sqltranslate import parse_sqlite
+
+    m = _NOW_CALL.match(text)
+    if not m:
+        return None
+    try:
+        tree = parse_sqlite(text)
+    except ValueError:
+        return None
+    if tree.find(exp.Column):
+        return None
+    args = [lit.this for lit in tree.find_all(exp.Literal) if lit.is_string]
+    func = m.group(1).lower()
+    fmt = next((a for a in args if "%" in a), None) if func == "strftime" else None
+    rest = [a.lower() for a in args if a != fmt]
+    if func != "unixepoch" and "now" not in rest or any(a not in ("now", "localtime", "utc") for a in rest):
+        return None
+    return func, fmt, "localtime" in rest
+
+
+def _clock_call(call: tuple[str, str | None, bool], pg_type: str) -> str | None:
+    """A PostgreSQL default giving what the SQLite clock call gives, as `pg_type` holds it, or None."""
+    func, fmt, local = call
+    now = "LOCALTIMESTAMP" if local else "(now() AT TIME ZONE 'UTC')"
+    if func == "unixepoch" or fmt == "%s":
+        return "(extract(epoch FROM now()))::bigint" if pg_type in ("bigint", "integer") else None
+    fmt = fmt or {"datetime": "%Y-%m-%d %H:%M:%S", "date": "%Y-%m-%d", "time": "%H:%M:%S"}[func]
+    if pg_type in ("timestamp", "timestamptz") and fmt in _STAMP_FORMATS:
+        return "now()" if pg_type == "timestamptz" and not local else now
+    if pg_type == "date" and fmt == "%Y-%m-%d":
+        return f"({now}::date)"
+    if pg_type == "text" or pg_type.startswith("varchar"):
+        parts = re.split(r"(%.)", fmt)
+        if any(p.startswith("%") and p not in _TO_CHAR for p in parts):
+            return None
+        pattern = "".join(_TO_CHAR.get(p, f'"{p}"' if p and not p.startswith("%") else p) for p in parts)
+        return f"to_char({now}, '{pattern}')"
+    return None
+
+
 def _unwrap(text: str) -> str:
     text = text.strip()
     while text.startswith("(") and text.endswith(")"):
@@ -49,6 +99,9 @@ def translate_default(dflt: str | None, pg_type: str) -> tuple[str | None, str |
                 expr = f"to_char(now() AT TIME ZONE 'UTC', '{fmt}')"
             return expr, None
         return None, f"default {dflt} not carried: column is {pg_type}"
+    if (call := _now_call(text)) is not None:
+        expr = _clock_call(call, pg_type)
+        return (expr, None) if expr else (None, f"default {dflt} not carried: column is {pg_type}")
     value = _literal(text)
     if value is None:
         if upper in ("TRUE", "FALSE"):

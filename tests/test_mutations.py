@@ -183,7 +183,7 @@ def test_check_dropped(copy, demo_db):
     name = copy.sql("SELECT conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
                     "WHERE n.nspname = %s AND contype = 'c' AND conname LIKE 'bundle_components%%'", (copy.schema,))
     copy.sql(f"ALTER TABLE {copy.q('bundle_components')} DROP CONSTRAINT {name[0][0]}")
-    assert "CHECK constraint(s) not carried" in _fails(copy, demo_db)[("schema", "bundle_components")]
+    assert "CHECK (quantity > 0) is lost or weakened" in _fails(copy, demo_db)[("schema", "bundle_components")]
 
 
 def test_table_missing(copy, demo_db):

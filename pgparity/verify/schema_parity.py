@@ -1,11 +1,27 @@
-"""Schema parity: tables, columns, nullability, primary key, UNIQUE, indexes, CHECKs, type fit."""
+"""Schema parity: the PostgreSQL table behaves like the SQLite one on the application's next read and write.
+
+Proves, per table: every column exists; NOT NULL, PRIMARY KEY and UNIQUE are carried and no stricter
+(strictness.py); indexes are carried; every CHECK means the same (constraint_meaning.py); every
+DEFAULT writes the same value (default_behaviour.py); no type is narrower than the declaration and
+each holds every value (fit); a declared BOOLEAN/DATETIME/JSON... whose values fit did not land as
+text or integer (declared_intent.py). Value-dependent parts read the table in one scan (plus one
+profile scan when a declared-intent candidate exists).
+
+What it cannot see: anything outside the table (views, triggers: the objects check); differences at
+values no CHECK probe reaches (see probes.py); volatile defaults are compared by presence only.
+"""
 
 from __future__ import annotations
 
 from ..fit import misfit
 from ..sqlnames import qs
-from .outcome import Outcome, failed, passed
+from .constraint_meaning import compare_checks
+from .declared_intent import intent_findings
+from .default_behaviour import compare_defaults
+from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
+from .scratch import Scratch
+from .strictness import stricter, uniques
 
 
 def _target_cols(tp: TablePair, names) -> tuple[str, ...] | None:
@@ -19,76 +35,74 @@ def _target_cols(tp: TablePair, names) -> tuple[str, ...] | None:
 
 
 def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
-    """Everything SQLite declares for the table is carried, and each target type can hold the values."""
+    """Everything SQLite declares for the table is carried, means the same, and is no stricter."""
     if tp.target is None:
-        return failed("schema", tp.name, "table missing in PostgreSQL", [f"{tp.name}: no such table in schema "
-                                                                         f"{cmp.settings.schema}"])
-    lines: list[str] = []
-    lines += [f"{tp.name}.{c.name}: column missing in PostgreSQL" for c in tp.columns if c.target is None]
-    lines += _nullability(cmp, tp)
-    lines += _keys(cmp, tp)
-    lines += _checks(tp)
-    lines += _fit(cmp, tp)
+        return missing_table("schema", tp.name, cmp.settings.schema)
+    found: list[Finding] = [Finding(f"{tp.name}.{c.name}: column missing in PostgreSQL: every query naming it "
+                                    "fails", c.name, "missing-column") for c in tp.columns if c.target is None]
+    found += _scanned(cmp, tp)
+    found += stricter(tp) + uniques(cmp, tp) + _indexes(tp)
+    with Scratch(cmp.pg_url) as scratch:
+        checks = compare_checks(cmp, tp, scratch)
+        defaults, default_notes = compare_defaults(cmp, tp, scratch)
+    found += checks.findings + defaults + intent_findings(cmp, tp)
     rules = {c.name: f"{c.source.type or 'untyped'} -> {c.target.type}: {c.rule.name}" for c in tp.compared}
-    if lines:
-        return failed("schema", tp.name, f"{len(lines)} schema difference(s)", lines, rules=rules)
-    return passed("schema", tp.name, f"{len(tp.compared)} columns, keys, indexes and checks carried", rules=rules)
+    if found:
+        return failed("schema", tp.name, f"{len(found)} schema difference(s)", found, rules=rules)
+    notes = "".join(f"; {n}" for n in checks.notes + default_notes)
+    return passed("schema", tp.name, f"{len(tp.compared)} columns, keys, indexes, checks and defaults carried"
+                  f"{notes}", rules=rules)
 
 
-def _nullability(cmp: Comparison, tp: TablePair) -> list[str]:
-    want = [c for c in tp.columns if c.target is not None and c.source.notnull and not c.target.notnull]
-    if not want:
-        return []
-    counts = cmp.source.query("SELECT " + ", ".join(f"sum({qs(c.name)} IS NULL)" for c in want)
-                              + f" FROM {qs(tp.name)}")[0]
-    return [f"{tp.name}.{c.name}: NOT NULL in SQLite but nullable in PostgreSQL"
-            for c, n in zip(want, counts) if not n]
-
-
-def _keys(cmp: Comparison, tp: TablePair) -> list[str]:
-    out, t = [], tp.target
+def _scanned(cmp: Comparison, tp: TablePair) -> list[Finding]:
+    """Nullability, primary key and type fit: the parts that depend on the values, in one scan."""
+    asks: list[tuple[str, object]] = []  # (aggregate, what to say when it is not zero / is zero)
+    for c in tp.columns:
+        if c.target is not None and c.source.notnull and not c.target.notnull:
+            asks.append((f"sum({qs(c.name)} IS NULL)", ("nullable", c)))
     pk = tp.source.primary_key
-    if pk:
-        want = _target_cols(tp, pk)
-        has_nulls = any(cmp.source.query(f"SELECT count(*) FROM {qs(tp.name)} WHERE {qs(c)} IS NULL")[0][0]
-                        for c in pk if c != tp.source.rowid_alias)
-        if want and not has_nulls and set(want) != set(t.primary_key):
-            out.append(f"{tp.name}: PRIMARY KEY ({', '.join(pk)}) not carried"
-                       + (f" (PostgreSQL has ({', '.join(t.primary_key)}))" if t.primary_key else ""))
-    unique_sets = [set(u) for u in t.unique] + ([set(t.primary_key)] if t.primary_key else [])
-    for ix in tp.source.indexes:
-        if ix.origin == "pk" or any(c is None for c in ix.columns):
-            continue
-        want = _target_cols(tp, ix.columns)
-        if want is None:
-            continue
-        if ix.unique and set(want) not in unique_sets and not ix.where:
-            out.append(f"{tp.name}: UNIQUE ({', '.join(ix.columns)}) not carried")
-        elif not ix.unique and not any(cols[: len(want)] == want for _, cols in t.indexes):
-            out.append(f"{tp.name}: index {ix.name} ({', '.join(ix.columns)}) not carried")
+    want = _target_cols(tp, pk) if pk else None
+    if want and set(want) != set(tp.target.primary_key):
+        asks += [(f"sum({qs(c)} IS NULL)", ("pk-null", c)) for c in pk if c != tp.source.rowid_alias]
+        asks.append(("0", ("pk", want)))
+    for c in tp.compared:
+        bad, why = misfit(qs(c.name), c.target.type)
+        if bad:
+            asks.append((f"sum({qs(c.name)} IS NOT NULL AND ({bad}))", ("misfit", c, why)))
+    if not asks:
+        return []
+    row = cmp.source.query("SELECT " + ", ".join(a for a, _ in asks) + f" FROM {qs(tp.name)}")[0]
+    return _scan_findings(tp, [(what, n or 0) for (_, what), n in zip(asks, row)])
+
+
+def _scan_findings(tp: TablePair, results: list[tuple[tuple, int]]) -> list[Finding]:
+    out = []
+    pk_nulls = any(n for what, n in results if what[0] == "pk-null")
+    for what, n in results:
+        if what[0] == "nullable" and not n:
+            c = what[1]
+            out.append(Finding(f"{tp.name}.{c.name}: NOT NULL in SQLite but nullable in PostgreSQL: an INSERT "
+                               f"with {c.name} = NULL rejected by SQLite is accepted", c.name, "not-null-lost"))
+        elif what[0] == "pk" and not pk_nulls:
+            have = tp.target.primary_key
+            out.append(Finding(f"{tp.name}: PRIMARY KEY ({', '.join(tp.source.primary_key)}) not carried"
+                               + (f" (PostgreSQL has ({', '.join(have)}))" if have else "")
+                               + ": a duplicate key rejected by SQLite is accepted", None, "primary-key"))
+        elif what[0] == "misfit" and n:
+            c, why = what[1], what[2]
+            out.append(Finding(f"{tp.name}.{c.name}: {n} value(s) {why} (PostgreSQL type {c.target.type})",
+                               c.name, "type-fit"))
     return out
 
 
-def _checks(tp: TablePair) -> list[str]:
-    missing = len(tp.source.checks) - len(tp.target.checks)
-    if missing <= 0:
-        return []
-    return [f"{tp.name}: {missing} of {len(tp.source.checks)} CHECK constraint(s) not carried "
-            f"(SQLite: {'; '.join(c.expression for c in tp.source.checks)})"]
-
-
-def _fit(cmp: Comparison, tp: TablePair) -> list[str]:
-    """Each target type can hold every source value (one scan of the table for all columns)."""
-    conds = []
-    for c in tp.compared:
-        q = qs(c.name)
-        bad, why = misfit(q, c.target.type)
-        if bad:
-            conds.append((c, f"sum({q} IS NOT NULL AND ({bad}))", why))
-    if not conds:
-        return []
-    counts = cmp.source.query("SELECT " + ", ".join(e for _, e, _ in conds) + f" FROM {qs(tp.name)}")[0]
-    return [f"{tp.name}.{c.name}: {n} value(s) {why} (PostgreSQL type {c.target.type})"
-            for (c, _, why), n in zip(conds, counts) if n]
-
-
+def _indexes(tp: TablePair) -> list[Finding]:
+    """Plain (non-unique) indexes: a lost one changes speed, not results, but the app's plans rely on it."""
+    out = []
+    for ix in tp.source.indexes:
+        if ix.unique or ix.origin == "pk" or any(c is None for c in ix.columns):
+            continue
+        want = _target_cols(tp, ix.columns)
+        if want is not None and not any(cols[: len(want)] == want for _, cols in tp.target.indexes):
+            out.append(Finding(f"{tp.name}: index {ix.name} ({', '.join(ix.columns)}) not carried",
+                               ix.columns[0] if len(ix.columns) == 1 else None, "index-lost"))
+    return out

@@ -153,6 +153,14 @@ def test_check_moved_to_another_column_fails_on_both(app):
     assert "n = -1 accepted by SQLite is rejected by PostgreSQL" in out.message()
 
 
+def test_check_implied_by_varchar_length_passes_when_dropped(app):
+    path, target = app
+    target.sql(f'ALTER TABLE {target.q("items")} DROP CONSTRAINT "{_check_name(target, "items", "code")}"')
+    out = schema_outcome(path, target, "items")
+    assert out.ok, out.message()
+    assert "CHECK (length(code) <= 8) is implied by the PostgreSQL type of code" in out.summary
+
+
 def test_stricter_check_added_fails(app):
     path, target = app
     target.sql(f"ALTER TABLE {target.q('items')} ADD CHECK (length(title) < 20)")
@@ -243,6 +251,14 @@ def test_demo_smallint_and_boolean_as_integer(demo_db, demo_copy):
     assert ("is_gift", "declared-intent") in kinds(schema_outcome(demo_db, demo_copy, "shipped_items"))
 
 
+def test_demo_unique_on_more_columns(demo_db, demo_copy):
+    name = demo_copy.sql("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'u'",
+                         (demo_copy.q("users"),))[0][0]
+    demo_copy.sql(f'ALTER TABLE {demo_copy.q("users")} DROP CONSTRAINT "{name}", ADD UNIQUE (username, email)')
+    out = schema_outcome(demo_db, demo_copy, "users")
+    assert ("username", "unique-columns") in kinds(out), out.message()
+
+
 def test_declared_type_the_values_do_not_fit_stays_text_without_finding(tmp_path, target):
     path = tmp_path / "d.db"
     con = sqlite3.connect(path)
@@ -263,8 +279,10 @@ def test_corpus_chinook_copy_passes_and_damage_is_named(target):
     assert schema_outcome(path, target, "Invoice").ok
     target.sql(f'ALTER TABLE {target.q("Invoice")} ALTER "BillingCity" TYPE varchar(5) USING left("BillingCity", 5)')
     target.sql(f'ALTER TABLE {target.q("Invoice")} ADD CHECK ("Total" > 1) NOT VALID')
+    target.sql(f'ALTER TABLE {target.q("Invoice")} ALTER "Total" TYPE numeric(12,1)')
     out = schema_outcome(path, target, "Invoice")
-    assert {("BillingCity", "narrower-type"), ("Total", "check-added")} <= kinds(out), out.message()
+    assert {("BillingCity", "narrower-type"), ("Total", "check-added"), ("Total", "narrower-type")} <= kinds(out), \
+        out.message()
 
 
 def test_corpus_clock_defaults_carried(target):

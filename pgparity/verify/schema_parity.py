@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..fit import misfit
 from ..sqlnames import qs
-from .constraint_meaning import compare_checks
+from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
 from .default_behaviour import compare_defaults
 from .outcome import Finding, Outcome, failed, missing_table, passed
@@ -42,9 +42,11 @@ def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
                                     "fails", c.name, "missing-column") for c in tp.columns if c.target is None]
     found += _scanned(cmp, tp)
     found += stricter(tp) + uniques(cmp, tp) + _indexes(tp)
-    with Scratch(cmp.pg_url) as scratch:
-        checks = compare_checks(cmp, tp, scratch)
-        defaults, default_notes = compare_defaults(cmp, tp, scratch)
+    checks, defaults, default_notes = CheckReport([], []), [], []
+    if _needs_scratch(tp):
+        with Scratch(cmp.pg_url) as scratch:
+            checks = compare_checks(cmp, tp, scratch)
+            defaults, default_notes = compare_defaults(cmp, tp, scratch)
     found += checks.findings + defaults + intent_findings(cmp, tp)
     rules = {c.name: f"{c.source.type or 'untyped'} -> {c.target.type}: {c.rule.name}" for c in tp.compared}
     if found:
@@ -52,6 +54,13 @@ def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
     notes = "".join(f"; {n}" for n in checks.notes + default_notes)
     return passed("schema", tp.name, f"{len(tp.compared)} columns, keys, indexes, checks and defaults carried"
                   f"{notes}", rules=rules)
+
+
+def _needs_scratch(tp: TablePair) -> bool:
+    """Whether any CHECK or DEFAULT exists on either side (else no scratch connection is opened)."""
+    return bool(tp.source.checks or tp.target.check_constraints
+                or any(c.source.dflt_value is not None for c in tp.columns)
+                or any(c.default is not None for c in tp.target.columns))
 
 
 def _scanned(cmp: Comparison, tp: TablePair) -> list[Finding]:

@@ -137,3 +137,17 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             (str(report.longrepr)[-300:] if status == "error" else "")
         item.config.stash[RESULTS].append({"check": "query", "table": params["query"], "status": status,
                                            "outcome": result, "seconds": call.duration, "reason": reason})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """reports/queries.json: every replayed query with its verdict and both SQL texts."""
+    from ..pytest_plugin import RESULTS, SETTINGS
+
+    config = session.config
+    records = config.stash.get(RECORDS, {})
+    if not records or SETTINGS not in config.stash:
+        return
+    from .report import queries_section, write_queries_json
+
+    write_queries_json(queries_section(records, config.stash[RESULTS]), Path(config.stash[SETTINGS]["reports"]))

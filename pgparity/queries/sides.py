@@ -3,7 +3,8 @@
 Both run a query's statements in one transaction that is always rolled back. SQLite reads go to the
 file opened read-only; a query that writes runs on a private copy made once with SQLite's backup API
 (the file itself is never opened for writing). PostgreSQL runs with the server's own session settings
-(time zone, collation), as the application's connection would, with `search_path` set to the schema.
+(time zone, collation), as the application's connection would, with `search_path` set to the schema;
+the schema's sequences, which a rollback does not rewind, are set back after a query that writes.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class PgSide:
     def __init__(self, url: str, schema: str):
         import psycopg2
 
+        self.schema = schema
         self._conn = psycopg2.connect(url)
         with self._conn.cursor() as cur:
             cur.execute("SELECT set_config('search_path', %s, false)", (f'"{schema}"',))
@@ -98,6 +100,7 @@ class PgSide:
         import psycopg2
 
         out = []
+        sequences = self._sequences() if writes else []
         try:
             with self._conn.cursor() as cur:
                 if not writes:
@@ -118,7 +121,27 @@ class PgSide:
                         break
         finally:
             self._conn.rollback()
+            if sequences:
+                self._restore(sequences)
         return out
+
+    def _sequences(self) -> list[tuple]:
+        """Every sequence of the schema with its state: nextval() is not undone by a rollback."""
+        with self._conn.cursor() as cur:
+            cur.execute("SELECT format('%%I.%%I', schemaname, sequencename), last_value, start_value "
+                        "FROM pg_sequences WHERE schemaname = %s", (self.schema,))
+            rows = cur.fetchall()
+        self._conn.rollback()
+        return rows
+
+    def _restore(self, before: list[tuple]) -> None:
+        now = {name: last for name, last, _ in self._sequences()}
+        with self._conn.cursor() as cur:
+            for name, last, start in before:
+                if now.get(name) != last:
+                    cur.execute("SELECT setval(%s, %s, %s)", (name, start if last is None else last,
+                                                              last is not None))
+        self._conn.commit()
 
     def close(self) -> None:
         self._conn.close()

@@ -214,6 +214,8 @@ def _like(st: Statement) -> Iterator[Construct]:
 
 def _boolean_compare(st: Statement) -> Iterator[Construct]:
     for node in st.tree.find_all(exp.EQ, exp.NEQ, exp.In):
+        if isinstance(node.parent, exp.Update) and node.arg_key == "expressions":
+            continue  # SET col = value: an assignment (boolean_assign), not a comparison
         col, other = node.this, node.expression
         if isinstance(node, exp.In):
             values = node.expressions

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 import time
 
+from . import __version__
 from .errors import PgParityError, RefusedError
 from .migration import MigrateOptions, backup, dry_run_text, manifest, prepare, run, write_manifest
 from .plan import PlanOptions
 from .preflight import Policy
 from .progress import TableProgress
+from .source import SqliteSource
 
 DESCRIPTION = """\
 Copy a SQLite database into PostgreSQL in one transaction, and record what was done.
@@ -33,18 +37,42 @@ examples:
   python migrate.py app.db                           # rehearse on the throwaway server
   python migrate.py app.db --pg postgresql://app@db.example/app --backup backups/
   python migrate.py app.db --pg $DATABASE_URL --data-only --truncate   # schema made by the app/ORM
-  python migrate.py app.db --orphans not-valid --nul strip             # accept known defects
+  python migrate.py app.db --orphans not-valid --nul-policy strip      # accept known defects
+
+integers that are durations or instants are never read in a guessed unit (--data-only):
+  into interval: --interval-unit, else microseconds when the file has a django_migrations table
+  into timestamp/date: --epoch-unit, else the one unit in which every value is an instant in 1973..2242
+  otherwise the column is refused before anything is written, naming table, column and the option
 
 exit codes: 0 migrated, 2 usage, 3 source unreadable, 4 PostgreSQL error, 5 refused (nothing written)
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus "did you mean --data-only?" for an option that does not exist."""
+
+    def error(self, message: str):
+        super().error(message + _did_you_mean(message, list(self._option_string_actions)))
+
+
+def _did_you_mean(message: str, options: list[str]) -> str:
+    m = re.search(r"unrecognized arguments: (.*)", message)
+    hints = []
+    for token in (m.group(1).split() if m else []):
+        name = token.split("=", 1)[0]
+        if name.startswith("-") and (close := difflib.get_close_matches(name, options, n=1, cutoff=0.6)):
+            hints.append(f"{name}: did you mean {close[0]}?")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="migrate.py", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="migrate.py", description=DESCRIPTION, epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sqlite", help="path of the SQLite database file (read-only)")
+    p.add_argument("--version", action="version", version=f"migrate.py (pgparity) {__version__}")
     p.add_argument("--pg", metavar="URL", help="target PostgreSQL URL (default: $DATABASE_URL, else throwaway)")
-    p.add_argument("--schema", default="public", help="target PostgreSQL schema (default: public)")
+    p.add_argument("--pg-schema", "--schema", dest="schema", default="public", metavar="NAME",
+                   help="target PostgreSQL schema (default: public)")
     p.add_argument("--dry-run", action="store_true", help="print the plan (DDL and rules) and touch nothing")
     p.add_argument("--drop-existing", action="store_true",
                    help="replace target tables of the same names (inside the same transaction)")
@@ -52,13 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the schema already exists (made by the app/ORM): load into it without altering it")
     p.add_argument("--truncate", action="store_true", help="with --data-only: empty target tables that hold rows")
     p.add_argument("--table", action="append", default=[], metavar="NAME", help="migrate only this table (repeat)")
-    p.add_argument("--exclude", action="append", default=[], metavar="NAME", help="skip this table (repeat)")
+    p.add_argument("--exclude-table", "--exclude", dest="exclude", action="append", default=[], metavar="NAME",
+                   help="skip this table (repeat)")
     p.add_argument("--backup", metavar="DIR", help="first copy the SQLite file into DIR (SQLite online backup)")
     p.add_argument("--reports", default="reports", metavar="DIR", help="where migration.json goes (default: reports)")
+    p.add_argument("--allow-stale-read", "--allow-immutable", dest="allow_stale_read", action="store_true",
+                   help="when the file can only be opened with immutable=1 (read-only folder), read it even if a "
+                        "-wal file or hot journal holds writes the main file lacks (they are ignored)")
+    _policy_options(p)
+    _unit_options(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    return p
+
+
+def _policy_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("policies for values PostgreSQL cannot keep as they are (default: refuse)")
     g.add_argument("--orphans", choices=["refuse", "not-valid"], default="refuse",
                    help="rows whose FK parent is missing: refuse, or load them and create the FK NOT VALID")
-    g.add_argument("--nul", choices=["refuse", "strip"], default="refuse", help="NUL characters in text")
+    g.add_argument("--nul-policy", "--nul", dest="nul", choices=["fail", "refuse", "strip"], default="fail",
+                   metavar="{fail,strip}", help="NUL characters in text: fail (= refuse, the default) or strip them")
     g.add_argument("--bad-utf8", choices=["refuse", "replace"], default="refuse",
                    help="text that is not UTF-8: refuse, or replace bad bytes with U+FFFD")
     g.add_argument("--strict-types", action="store_true",
@@ -67,17 +107,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fold table and column names to lower case (for apps that write unquoted SQL)")
     g.add_argument("--source-tz", default="UTC", metavar="ZONE",
                    help="zone of naive SQLite timestamps when the target column is timestamptz (default: UTC)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    return p
+
+
+def _unit_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("units of integers that become durations or instants (--data-only)")
+    g.add_argument("--interval-unit", choices=["us", "ms", "s"],
+                   help="integers going into interval columns are in this unit (a Django file: us, inferred)")
+    g.add_argument("--epoch-unit", choices=["s", "ms", "us"],
+                   help="integer epochs going into timestamp/date columns are in this unit (default: inferred "
+                        "only when every value is an instant in 1973..2242 in exactly one unit)")
 
 
 def options_from(args: argparse.Namespace) -> MigrateOptions:
+    nul = "refuse" if args.nul == "fail" else args.nul
     return MigrateOptions(
         plan=PlanOptions(strict_types=args.strict_types, lowercase_names=args.lowercase_names,
                          schema=args.schema, source_tz=args.source_tz),
-        policy=Policy(orphans=args.orphans, nul=args.nul, bad_utf8=args.bad_utf8, strict_types=args.strict_types),
+        policy=Policy(orphans=args.orphans, nul=nul, bad_utf8=args.bad_utf8, strict_types=args.strict_types),
         drop_existing=args.drop_existing, data_only=args.data_only, truncate=args.truncate,
-        tables=tuple(args.table), exclude=tuple(args.exclude), backup_dir=args.backup)
+        tables=tuple(args.table), exclude=tuple(args.exclude), backup_dir=args.backup,
+        interval_unit=args.interval_unit, epoch_unit=args.epoch_unit, allow_stale_read=args.allow_stale_read)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,27 +148,19 @@ def _migrate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     opts = options_from(args)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    server = _target_first(args, opts, say)
+    source = _open_source(args, opts, server, say)
     say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
-    prep = prepare(args.sqlite, opts, scan_utf8=args.dry_run)
+    prep = prepare(source, opts, scan_utf8=args.dry_run)
     try:
-        for f in prep.findings:
-            if f.severity == "refuse":
-                print("REFUSE " + f.line(), file=sys.stderr)
-            else:
-                say("note   " + f.line())
-        for item in prep.plan.not_migrated:
-            say(f"note   not migrated: {item}")
+        _say_findings(prep, say)
         if args.dry_run:
             print(dry_run_text(prep, opts))
             return 5 if prep.refusals else 0
         if prep.refusals:
             raise RefusedError(f"preflight found {len(prep.refusals)} problem(s) listed above; nothing was written")
-        from .server import resolve
-
-        server = resolve(args.pg)
-        say(server.describe())
         if opts.backup_dir:
-            say(f"backup: {backup(prep.source.path, opts.backup_dir)}")
+            say(f"backup: {backup(prep.source.path, opts.backup_dir, prep.source.immutable)}")
         progress = None if args.quiet else TableProgress()
         try:
             result = run(prep, server.url, opts, progress)
@@ -136,6 +177,54 @@ def _migrate(args: argparse.Namespace) -> int:
         return 0
     finally:
         prep.source.close()
+
+
+def _target_first(args: argparse.Namespace, opts: MigrateOptions, say):
+    """The URL's form, the connection and the privileges, before a byte of the source is read (None: dry run)."""
+    from .server import check_url, resolve
+    from .target_access import check_target
+
+    if args.pg:
+        check_url(args.pg)
+    if args.dry_run:
+        return None
+    server = resolve(args.pg)
+    say(server.describe())
+    check_target(server.url, opts.plan.schema, opts.data_only, opts.truncate)
+    return server
+
+
+def _open_source(args: argparse.Namespace, opts: MigrateOptions, server, say) -> SqliteSource:
+    """The snapshot, said when it is not the normal one; for --data-only, the privileges on its tables."""
+    from .target_access import check_target
+
+    source = SqliteSource.open(args.sqlite, opts.allow_stale_read)
+    try:
+        if source.read_note:
+            say(f"note   {source.read_note}")
+        if server and opts.data_only:
+            check_target(server.url, opts.plan.schema, True, opts.truncate, _selected_tables(source, opts))
+    except BaseException:
+        source.close()
+        raise
+    return source
+
+
+def _selected_tables(source: SqliteSource, opts: MigrateOptions) -> list[str]:
+    names = [r[0] for r in source.query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")]
+    keep, drop = {n.lower() for n in opts.tables}, {n.lower() for n in opts.exclude}
+    return [n for n in names if (not keep or n.lower() in keep) and n.lower() not in drop]
+
+
+def _say_findings(prep, say) -> None:
+    for f in prep.findings:
+        if f.severity == "refuse":
+            print("REFUSE " + f.line(), file=sys.stderr)
+        else:
+            say("note   " + f.line())
+    for item in prep.plan.not_migrated:
+        say(f"note   not migrated: {item}")
 
 
 def summary_table(result) -> str:

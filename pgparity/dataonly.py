@@ -11,7 +11,7 @@ and commits.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .errors import RefusedError
 from .fit import INT_RANGE, base_type, misfit
@@ -19,6 +19,7 @@ from .load import LoadOptions, LoadResult, Progress, _copy_table, _sqlite_sequen
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
 from .sqlnames import qi, qname, qs
+from .units import WORDS, UnitEvidence, epoch_misfit_sql, epoch_sql, epoch_unit, interval_sql, interval_unit
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,11 @@ def target_columns(cur, schema: str) -> dict[str, list[TargetColumn]]:
     return out
 
 
-def _convert(c: ColumnPlan, target: TargetColumn, profile) -> tuple[ColumnPlan, str | None, str]:
-    """(the column read for this target type, a SQLite condition for values it cannot keep, why)."""
+def _convert(c: ColumnPlan, target: TargetColumn, profile, unit: UnitEvidence | None
+             ) -> tuple[ColumnPlan, str | None, str]:
+    """(the column read for this target type, a SQLite condition for values it cannot keep, why).
+
+    `unit`: the decided unit of the integers when the target is an interval or an instant."""
     q = qs(c.name)
     base = base_type(target.type)
     epochs = bool(profile.integers and not profile.texts)
@@ -61,8 +65,14 @@ def _convert(c: ColumnPlan, target: TargetColumn, profile) -> tuple[ColumnPlan, 
         new.select = [(q, "int")]
     elif base in ("double precision", "real"):
         new.select = [(f"CAST({q} AS REAL)", "real")]
-    elif (base.startswith("timestamp") or base == "date") and epochs:
-        new.select = [(f"datetime({q}, 'unixepoch')", "text")]
+    elif base.startswith("interval") and unit and unit.unit:
+        new.select = [(interval_sql(q, unit.unit), "text")]
+    elif (base.startswith("timestamp") or base == "date") and unit and unit.unit:
+        new.select = [(epoch_sql(q, unit.unit, base == "timestamp with time zone"), "text")]
+        texts, _ = misfit(q, target.type, None)  # text must be a timestamp; integers are judged here
+        bad = f"({texts}) OR {epoch_misfit_sql(q, unit.unit, base == 'date')}"
+        why = (f"not a {target.type}: integers are epochs in {WORDS[unit.unit]} within years 1..9999"
+               + (" at midnight UTC (a date drops the time of day)" if base == "date" else ""))
     elif base == "bytea":
         new.select = [(f"CASE WHEN {q} IS NULL THEN NULL ELSE '\\x' || hex({q}) END", "text")]
     elif profile.reals and base not in INT_RANGE:
@@ -70,41 +80,97 @@ def _convert(c: ColumnPlan, target: TargetColumn, profile) -> tuple[ColumnPlan, 
     return new, bad, why
 
 
+def _unit(src, table: str, column: str, target: TargetColumn, profile, opts, interval: UnitEvidence
+          ) -> UnitEvidence | None:
+    """The unit the column's numbers are read in, when its target type needs one (None: it does not)."""
+    base = base_type(target.type)
+    if base.startswith("interval") and (profile.integers or profile.reals):
+        return interval
+    if (base.startswith("timestamp") or base == "date") and profile.integers:
+        q = qs(column)
+        lo, hi = src.query(f"SELECT min({q}), max({q}) FROM {qs(table)} WHERE typeof({q}) = 'integer'")[0]
+        return epoch_unit(lo, hi, getattr(opts, "epoch_unit", None))
+    return None
+
+
+def _unit_refusal(table: str, column: str, target: TargetColumn, profile, unit: UnitEvidence) -> Finding:
+    interval = base_type(target.type).startswith("interval")
+    n = profile.integers + (profile.reals if interval else 0)
+    option = "--interval-unit {us,ms,s} (Django stores microseconds)" if interval else "--epoch-unit {s,ms,us}"
+    return Finding("refuse", table, column, "unit", n,
+                   f"numbers going into {target.type} in an unknown unit: {unit.evidence}",
+                   f"say which with {option}", unit="value")
+
+
+@dataclass
+class _Adapting:
+    """What mapping the tables onto the existing schema gathers: refusals, notes and the units decided."""
+
+    prep: object
+    opts: object
+    interval: UnitEvidence
+    refusals: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    units: dict[str, dict] = field(default_factory=dict)  # 'table.column' -> {'unit', 'evidence'}
+
+
 def adapt(prep, cur, opts) -> tuple[list[TablePlan], list[Finding], list[str]]:
-    """Map every planned table onto the existing schema; (plans, refusals, notes)."""
+    """Map every planned table onto the existing schema; (plans, refusals, notes).
+
+    The units decided for integers going into interval/timestamp/date columns land in `prep.units`."""
     schema = opts.plan.schema
     catalog = target_columns(cur, schema)
     by_lower = {name.lower(): name for name in catalog}
-    plans, refusals, notes = [], [], []
+    run = _Adapting(prep, opts, interval_unit(prep.source, getattr(opts, "interval_unit", None)))
+    plans = []
     for tp in prep.plan.tables:
         name = by_lower.get(tp.name.lower())
         if name is None:
-            refusals.append(Finding("refuse", tp.name, None, "no-target", tp.rows,
-                                    f"no table {tp.name!r} in schema {schema}", "create it, or --exclude it"))
+            run.refusals.append(Finding("refuse", tp.name, None, "no-target", tp.rows,
+                                        f"no table {tp.name!r} in schema {schema}", "create it, or --exclude it"))
             continue
-        cols = {tc.name.lower(): tc for tc in catalog[name]}
-        new_cols, checks = [], []
-        for c in tp.columns:
-            tc = cols.pop(c.name.lower(), None)
-            if tc is None:
-                refusals.append(Finding("refuse", tp.name, c.name, "no-target", tp.rows,
+        plans.append(_adapt_table(run, tp, name, catalog[name]))
+    if hasattr(prep, "units"):
+        prep.units = run.units
+    return plans, run.refusals, run.notes
+
+
+def _adapt_table(run: _Adapting, tp: TablePlan, name: str, columns: list[TargetColumn]) -> TablePlan:
+    schema = run.opts.plan.schema
+    cols = {tc.name.lower(): tc for tc in columns}
+    new_cols, checks = [], []
+    for c in tp.columns:
+        tc = cols.pop(c.name.lower(), None)
+        if tc is None:
+            run.refusals.append(Finding("refuse", tp.name, c.name, "no-target", tp.rows,
                                         f"no column {c.name!r} in {schema}.{name}: its values would be lost",
                                         "add the column to the target, or --exclude the table"))
-                continue
-            conv, bad, why = _convert(c, tc, prep.profiles[tp.name][c.name])
-            new_cols.append(conv)
-            if bad and tp.rows:
-                checks.append((c.name, tc, bad, why))
-            if conv.pg_type.split("(")[0] != c.pg_type.split("(")[0]:
-                notes.append(f"{tp.name}.{c.name}: {c.declared or 'untyped'} -> existing {tc.type}")
-        refusals += _bad_values(prep.source, tp, checks)
-        for tc in cols.values():
-            if tc.notnull and not tc.has_default:
-                refusals.append(Finding("refuse", tp.name, tc.name, "no-source", tp.rows,
+            continue
+        conv, bad, why = _adapt_column(run, tp, c, tc)
+        new_cols.append(conv)
+        if bad and tp.rows:
+            checks.append((c.name, tc, bad, why))
+        if conv.pg_type.split("(")[0] != c.pg_type.split("(")[0]:
+            run.notes.append(f"{tp.name}.{c.name}: {c.declared or 'untyped'} -> existing {tc.type}")
+    run.refusals.extend(_bad_values(run.prep.source, tp, checks))
+    for tc in cols.values():
+        if tc.notnull and not tc.has_default:
+            run.refusals.append(Finding("refuse", tp.name, tc.name, "no-source", tp.rows,
                                         f"target column {tc.name} is NOT NULL without default and has no source",
                                         "give it a default in the target schema"))
-        plans.append(replace(tp, pg_name=name, columns=new_cols))
-    return plans, refusals, notes
+    return replace(tp, pg_name=name, columns=new_cols)
+
+
+def _adapt_column(run: _Adapting, tp: TablePlan, c: ColumnPlan, tc: TargetColumn):
+    """One column onto its target: the unit its numbers are read in (refused when unknown), then the conversion."""
+    profile = run.prep.profiles[tp.name][c.name]
+    unit = _unit(run.prep.source, tp.name, c.name, tc, profile, run.opts, run.interval)
+    if unit and not unit.unit:
+        run.refusals.append(_unit_refusal(tp.name, c.name, tc, profile, unit))
+    elif unit:
+        run.notes.append(f"{tp.name}.{c.name}: numbers read as {WORDS[unit.unit]} into {tc.type} ({unit.evidence})")
+        run.units[f"{tp.name}.{c.name}"] = {"unit": unit.unit, "evidence": unit.evidence}
+    return _convert(c, tc, profile, unit)
 
 
 def _bad_values(src, tp: TablePlan, checks: list[tuple[str, TargetColumn, str, str]]) -> list[Finding]:

@@ -18,7 +18,7 @@ from .preflight import Finding, Policy, run_preflight
 from .profile import profile_tables
 from .schema import Schema, inspect_schema
 from .server import redact
-from .source import SqliteSource, file_sha256
+from .source import SqliteSource, file_sha256, sqlite_uri
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class MigrateOptions:
     tables: tuple[str, ...] = ()  # only these tables (all when empty)
     exclude: tuple[str, ...] = ()
     backup_dir: str | None = None
+    interval_unit: str | None = None  # unit of integers going into interval columns: 'us' | 'ms' | 's'
+    epoch_unit: str | None = None  # unit of integer epochs going into timestamp/date columns
+    allow_stale_read: bool = False  # read with immutable=1 even when a WAL/hot journal would be missed
 
 
 @dataclass
@@ -42,18 +45,20 @@ class Prepared:
     plan: Plan
     findings: list[Finding]
     profiles: dict = field(repr=False, default_factory=dict)
+    units: dict = field(default_factory=dict)  # 'table.column' -> {'unit', 'evidence'} (--data-only)
 
     @property
     def refusals(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "refuse"]
 
 
-def prepare(sqlite_path: str | Path, opts: MigrateOptions, scan_utf8: bool = True) -> Prepared:
-    """Open the source read-only and plan the migration (writes nothing anywhere).
+def prepare(sqlite_path: str | Path | SqliteSource, opts: MigrateOptions, scan_utf8: bool = True) -> Prepared:
+    """Open the source read-only (or take the one opened) and plan the migration (writes nothing anywhere).
 
     `scan_utf8=False`: the load validates text on its way instead of a separate read (see preflight).
     """
-    src = SqliteSource.open(sqlite_path)
+    src = sqlite_path if isinstance(sqlite_path, SqliteSource) else \
+        SqliteSource.open(sqlite_path, opts.allow_stale_read)
     try:
         schema = inspect_schema(src)
         _select_tables(schema, opts)
@@ -98,13 +103,14 @@ def dry_run_text(prep: Prepared, opts: MigrateOptions) -> str:
     return "\n".join(lines)
 
 
-def backup(src_path: Path, backup_dir: str) -> Path:
-    """A consistent copy of the SQLite file via SQLite's online backup API."""
-    out_dir = Path(backup_dir)
+def backup(src_path: Path, backup_dir: str, immutable: bool = False) -> Path:
+    """A consistent copy of the SQLite file via SQLite's online backup API, read the way the source was
+    (`immutable`). Both names are taken literally: the source through a quoted URI, the copy as a path."""
+    out_dir = Path(backup_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     dest = out_dir / f"{src_path.stem}.{stamp}{src_path.suffix or '.db'}"
-    source = sqlite3.connect(f"file:{src_path.resolve()}?mode=ro", uri=True)
+    source = sqlite3.connect(sqlite_uri(src_path, immutable), uri=True)
     target = sqlite3.connect(dest)
     try:
         source.backup(target)
@@ -137,9 +143,13 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
     return {
         "format": "pgparity-migration/1",
         "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "bytes": path.stat().st_size,
-                   "snapshot_at": prep.source.snapshot_at},
+                   "snapshot_at": prep.source.snapshot_at, "immutable": prep.source.immutable,
+                   "read_note": prep.source.read_note},
         "target": {"url": redact(url), "server": server_kind, "schema": prep.plan.options.schema},
-        "options": {"source_tz": opts.plan.source_tz, "data_only": opts.data_only, **asdict(opts.policy)},
+        "options": {"source_tz": opts.plan.source_tz, "data_only": opts.data_only, **asdict(opts.policy),
+                    "interval_unit": opts.interval_unit, "epoch_unit": opts.epoch_unit,
+                    "allow_stale_read": opts.allow_stale_read},
+        "units": prep.units,
         "tables": [asdict(t) for t in result.tables],
         "plan": {tp.name: {"pg_table": tp.pg_name, "primary_key": list(tp.primary_key), "notes": tp.notes,
                            "columns": [{"name": c.name, "pg_name": c.pg_name, "declared": c.declared,

@@ -30,20 +30,30 @@ class Finding:
     table: str
     column: str | None
     kind: str
-    count: int
+    count: int | None  # how many `unit`s the finding is about; None: a statement, nothing counted
     message: str
     fix: str = ""
     examples: list[tuple] = field(default_factory=list)  # (rowid, value)
+    unit: str = "row"  # what `count` counts, e.g. 'row', 'value', 'value the declared type cannot hold'
 
     def line(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
         ex = "; ".join(f"rowid {r}: {_short(v)}" for r, v in self.examples)
-        text = f"{where}: {self.message} ({self.count} row{'s' if self.count != 1 else ''})"
+        text = f"{where}: {self.message}"
+        if self.count is not None:
+            text += f" ({self.count} {_plural(self.unit, self.count)})"
         if ex:
             text += f" e.g. {ex}"
         if self.fix and self.severity == "refuse":
             text += f" -> {self.fix}"
         return text
+
+
+def _plural(unit: str, count: int) -> str:
+    if count == 1:
+        return unit
+    head, _, tail = unit.partition(" ")
+    return f"{head}s {tail}".strip()
 
 
 def _short(value: object) -> str:
@@ -76,7 +86,7 @@ def run_preflight(src: SqliteSource, plan: Plan, policy: Policy, profiles: dict,
     for tp in plan.tables:
         findings += _orphans(src, tp, names, policy)
         findings += _column_findings(src, tp, profiles[tp.name], policy)
-        findings += [Finding("warn", tp.name, None, "constraint", tp.rows, n) for n in tp.notes]
+        findings += [Finding("warn", tp.name, None, "constraint", None, n) for n in tp.notes]
     if scan_utf8 or any(f.severity == "refuse" for f in findings):
         for tp in plan.tables:
             findings += _utf8(src, tp, policy)
@@ -89,7 +99,7 @@ def _orphans(src: SqliteSource, tp: TablePlan, names: dict, policy: Policy) -> l
     for fk in tp.table.foreign_keys:
         parent = names.get(fk.table.lower())
         if parent is None:
-            out.append(Finding("warn", tp.name, ",".join(fk.from_columns), "fk-parent-missing", 0,
+            out.append(Finding("warn", tp.name, ",".join(fk.from_columns), "fk-parent-missing", None,
                                f"references {fk.table}, which is not migrated: FK not created"))
             continue
         child_cols = [qs(c) for c in fk.from_columns]
@@ -124,10 +134,11 @@ def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: P
         if c.deviation:
             sev = "refuse" if policy.strict_types else "warn"
             count, bad = _deviation_examples(src, tp, c.name)
-            out.append(Finding(sev, tp.name, c.name, "type", count, c.deviation,
-                               "drop --strict-types to keep the values in the wider type", bad))
+            out.append(Finding(sev, tp.name, c.name, "type", count or None, c.deviation,
+                               "drop --strict-types to keep the values in the wider type", bad,
+                               unit="value the declared type cannot hold"))
         for note in c.notes:
-            out.append(Finding("warn", tp.name, c.name, "note", 0, note))
+            out.append(Finding("warn", tp.name, c.name, "note", None, note))
     return out
 
 

@@ -16,9 +16,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PgParityError, TargetError
+from .errors import PgParityError, TargetError, UsageError
 
 DOCKER_IMAGE = "postgres:16-alpine"
+EXAMPLE_URL = "postgresql://USER:PASSWORD@HOST:5432/DBNAME"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,30 @@ def redact(url: str) -> str:
                                     parts.fragment))
 
 
+def check_url(url: str, origin: str = "--pg") -> None:
+    """Raise UsageError (one line, with the right form) unless `url` is a PostgreSQL URL or key=value string."""
+    import psycopg2.extensions
+
+    bare = "://" not in url and "=" not in url  # user:password@host/db: hide the password all the same
+    shown = f"{origin} {redact('postgresql://' + url)[13:] if bare else redact(url)!r}"
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        if scheme.lower() not in ("postgresql", "postgres"):
+            raise UsageError(f"{shown}: unknown scheme {scheme + '://'!r}; write it as {EXAMPLE_URL}")
+    elif "=" not in url:
+        fixed = "postgresql://" + (url if "@" in url else "USER@" + url)
+        raise UsageError(f"{shown} is not a PostgreSQL URL (no postgresql:// in front): write it as "
+                         f"{redact(fixed)}")
+    try:
+        params = psycopg2.extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError as exc:
+        reason = str(exc).strip().splitlines()[0].replace("invalid dsn: ", "")
+        raise UsageError(f"{shown}: {reason}; write it as {EXAMPLE_URL}") from None
+    for port in filter(None, params.get("port", "").split(",")):
+        if not (port.isdigit() and 0 < int(port) < 65536):
+            raise UsageError(f"{shown}: port {port!r} is not a number from 1 to 65535; write it as {EXAMPLE_URL}")
+
+
 def state_dir() -> Path:
     """Where the throwaway server keeps its data: $PGPARITY_HOME, else ./.pgparity."""
     return Path(os.environ.get("PGPARITY_HOME") or Path.cwd() / ".pgparity")
@@ -54,8 +79,11 @@ def state_dir() -> Path:
 
 def resolve(url: str | None = None, *, start: bool = True) -> Server:
     """The server to use: `url`, else $DATABASE_URL, else a recorded or new throwaway server."""
-    url = url or os.environ.get("DATABASE_URL")
     if url:
+        check_url(url)
+        return Server(url, "given")
+    if url := os.environ.get("DATABASE_URL"):
+        check_url(url, "$DATABASE_URL")
         return Server(url, "given")
     recorded = _recorded()
     if recorded and _answers(recorded.url):

@@ -27,9 +27,30 @@ BATCH_ROWS = 65_536
 SENTINEL = {"int": "0", "real": "0.5", "text": "''", "blob": "x''"}
 
 
-def _uri(path: Path, immutable: bool) -> str:
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+WAL_HEADER = 32  # a -wal file no longer than its header holds no frames
+# files the user allowed to be read stale in this process: a second connection (profile scans) reads the same way
+_STALE_ALLOWED: set[Path] = set()
+
+
+def sqlite_uri(path: Path, immutable: bool = False) -> str:
+    """A read-only `file:` URI for `path`, quoted: '?', '#', '%' and spaces in names stay part of the path."""
     quoted = urllib.parse.quote(str(path.resolve()))
     return f"file:{quoted}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def unmerged_writes(path: Path) -> str | None:
+    """What a reader of the main file alone would miss: a -wal file with frames, or a hot journal."""
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > WAL_HEADER:
+        return f"{wal.name} holds {wal.stat().st_size} bytes of writes that may not be in the main file yet"
+    journal = path.with_name(path.name + "-journal")
+    try:
+        with journal.open("rb") as fh:
+            hot = fh.read(len(JOURNAL_MAGIC)) == JOURNAL_MAGIC
+    except OSError:
+        return None
+    return f"{journal.name} is a hot journal: the main file holds a write that was never finished" if hot else None
 
 
 def display_sql(expr: str) -> str:
@@ -70,38 +91,74 @@ class SqliteSource:
     path: Path
     snapshot_at: str = ""
     immutable: bool = False
+    allow_stale_read: bool = False
+    # how the file was read when it was not the normal read-only snapshot (immutable=1), else None:
+    # the CLI, the manifest and the checks' reports show it
+    read_note: str | None = None
     _conn: object = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> SqliteSource:
-        """Open `path` read-only and start the snapshot."""
-        src = cls(Path(path))
+    def open(cls, path: str | os.PathLike, allow_stale_read: bool | None = None) -> SqliteSource:
+        """Open `path` read-only and start the snapshot.
+
+        When the normal read-only open fails (a WAL file in a folder this user cannot write to
+        cannot get its -shm), the file is read with immutable=1: the main file as it is, without
+        locks. That is said in `read_note`, and refused (SourceError) when a -wal file with frames
+        or a hot journal holds writes the main file lacks, unless `allow_stale_read` (None: as
+        said for this file earlier in this process)."""
+        resolved = Path(path).resolve()
+        if allow_stale_read:
+            _STALE_ALLOWED.add(resolved)
+        allowed = resolved in _STALE_ALLOWED if allow_stale_read is None else allow_stale_read
+        src = cls(Path(path), allow_stale_read=allowed)
         check_sqlite_file(src.path)
         src._connect()
         return src
 
+    def reopen(self) -> SqliteSource:
+        """Another connection to the same file, read the same way (for a second scanning thread)."""
+        return SqliteSource.open(self.path, self.allow_stale_read)
+
     def _connect(self) -> None:
+        try:
+            self._begin(immutable=False)
+            return
+        except Exception as exc:  # noqa: BLE001 - the driver raises several classes
+            self._close_quietly()
+            reason = _first_line(exc)
+            if "unable to open" not in reason and "readonly" not in reason.lower():
+                raise SourceError(f"cannot open {self.path} as SQLite: {reason}") from None
+        self._fall_back_to_immutable(reason)
+
+    def _fall_back_to_immutable(self, reason: str) -> None:
+        """Read the main file alone, saying so; refuse when that would miss writes, unless told."""
+        missed = unmerged_writes(self.path)
+        if missed and not self.allow_stale_read:
+            raise SourceError(f"{self.path} cannot be opened read-only as usual ({reason}) and {missed}: reading "
+                              "the main file alone would miss them. Open it once where its folder is writable "
+                              "(or copy the file with its -wal/-journal to such a folder), or pass "
+                              "--allow-stale-read to read the main file as it is")
+        try:
+            self._begin(immutable=True)
+        except Exception as exc:  # noqa: BLE001
+            self._close_quietly()
+            raise SourceError(f"cannot open {self.path} as SQLite: {_first_line(exc)}") from None
+        self.read_note = (f"{self.path.name} was read with immutable=1 because the normal read-only open failed "
+                          f"({reason}): no lock is held, so a write made during the run would not be seen")
+        if missed:
+            self.read_note += f"; {missed}, ignored as --allow-stale-read said"
+
+    def _begin(self, immutable: bool) -> None:
         import adbc_driver_sqlite.dbapi as adbc
 
-        for immutable in (False, True):
-            try:
-                self._conn = adbc.connect(_uri(self.path, immutable), autocommit=True)
-                cur = self._conn.cursor()
-                cur.execute("BEGIN")
-                cur.execute("SELECT count(*) FROM sqlite_master")
-                cur.fetchall()
-                cur.close()
-                self.immutable = immutable
-                self.snapshot_at = datetime.now(UTC).isoformat(timespec="seconds")
-                return
-            except Exception as exc:  # noqa: BLE001 - the driver raises several classes
-                self._close_quietly()
-                last = exc
-                # A WAL file in a folder we cannot write to cannot get its -shm: fall back to
-                # immutable=1, which reads the main file as it is.
-                if "unable to open" not in str(exc) and "readonly" not in str(exc).lower():
-                    break
-        raise SourceError(f"cannot open {self.path} as SQLite: {_first_line(last)}")
+        self._conn = adbc.connect(sqlite_uri(self.path, immutable), autocommit=True)
+        cur = self._conn.cursor()
+        cur.execute("BEGIN")
+        cur.execute("SELECT count(*) FROM sqlite_master")
+        cur.fetchall()
+        cur.close()
+        self.immutable = immutable
+        self.snapshot_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Run a small query inside the snapshot and return its rows."""

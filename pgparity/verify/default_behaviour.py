@@ -62,14 +62,26 @@ def _compare(cmp: Comparison, tp: TablePair, c: ColumnPair, src: str | None, tgt
                         "default-added")], None
     if tgt is None:
         return [Finding(f"{where}: DEFAULT {src} of SQLite is missing in PostgreSQL: an INSERT that omits "
-                        f"{c.name} writes NULL" + (" and fails (NOT NULL)" if c.target.notnull else ""),
-                        c.name, "default")], None
+                        f"{c.name} writes NULL" + (" and fails (NOT NULL)" if c.target.notnull else "")
+                        + _unholdable(cmp, c, src, scratch), c.name, "default")], None
     clocks = bool(_SQLITE_CLOCK.search(src)), bool(_PG_CLOCK.search(tgt))
     if clocks == (True, True):
         return _clock(cmp, c, src, tgt, scratch, where)
     if any(clocks):
         return [_changed(where, c, src, tgt, "one is the current time, the other a constant")], None
     return _constant(cmp, c, src, tgt, scratch, where)
+
+
+def _unholdable(cmp: Comparison, c: ColumnPair, src: str, scratch: Scratch) -> str:
+    """A note when no PostgreSQL default could write SQLite's value: the column's type cannot hold it."""
+    try:
+        (value,), = cmp.source.query(f"SELECT {src}")
+        scratch.query(f"SELECT ({_pg_literal(value)})::{c.target.type}")
+    except ScratchError:
+        return f" (SQLite's default value {value!r} is not a {c.target.type}: no PostgreSQL default can write it)"
+    except Exception:  # noqa: BLE001 - SQLite cannot evaluate it either: nothing more to say
+        return ""
+    return ""
 
 
 def _changed(where: str, c: ColumnPair, src: str, tgt: str, why: str) -> Finding:

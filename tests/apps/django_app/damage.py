@@ -1,8 +1,8 @@
-"""One subtle damage made through the ORM on the 'default' database (the PostgreSQL copy).
+"""Subtle damages made through the ORM on the 'default' database (the PostgreSQL copy), each on its own row.
 
-    PGPARITY_DJANGO_DB=postgresql://… python damage.py NAME
+    PGPARITY_DJANGO_DB=postgresql://… python damage.py NAME [NAME …]
 
-Prints `table column key` of the damaged value, the line a parity check must name.
+Prints one `table column key` line per damage (column `-`: a whole row), what a parity check must name.
 """
 
 import datetime as dt
@@ -41,16 +41,18 @@ def uuid_changed() -> str:
 
 
 def boolean_flipped() -> str:
-    s = Supplier.objects.order_by("since").first()
-    s.active = not s.active
-    s.save(update_fields=["active"])
-    return f"shop_supplier active id={s.pk.hex}"
+    d = ProductDetail.objects.get(pk=7)
+    d.certified = not d.certified
+    d.save(update_fields=["certified"])
+    return "shop_productdetail certified product_id=7"
 
 
 def m2m_link_removed() -> str:
-    p = Product.objects.filter(tags__isnull=False).order_by("pk").first()
-    p.tags.remove(p.tags.order_by("pk").first())
-    return f"shop_product_tags - product_id={p.pk}"
+    p = Product.objects.get(pk=10)
+    tag = p.tags.order_by("pk").first()
+    link = Product.tags.through.objects.get(product=p, tag=tag)
+    p.tags.remove(tag)
+    return f"shop_product_tags - id={link.pk}"
 
 
 def datetime_hour() -> str:
@@ -60,15 +62,16 @@ def datetime_hour() -> str:
     return "shop_order placed_at id=6"
 
 
-def warranty_negated() -> str:
-    d = ProductDetail.objects.order_by("pk").first()
-    d.warranty = -d.warranty
-    d.save(update_fields=["warranty"])
-    return f"shop_productdetail warranty product_id={d.pk}"
+def supplier_flag_flipped() -> str:
+    s = Supplier.objects.order_by("since").first()
+    s.active = not s.active
+    s.save(update_fields=["active"])
+    return f"shop_supplier active id='{s.pk.hex}'"
 
 
 DAMAGES = {f.__name__: f for f in (decimal_cent, duration_microsecond, uuid_changed, boolean_flipped,
-                                    m2m_link_removed, datetime_hour, warranty_negated)}
+                                    m2m_link_removed, datetime_hour, supplier_flag_flipped)}
 
 if __name__ == "__main__":
-    print(DAMAGES[sys.argv[1]]())
+    for name in sys.argv[1:]:
+        print(DAMAGES[name]())

@@ -4,7 +4,7 @@
     python app.py populate app.sqlite3          create_all + a few hundred objects through a Session
     python app.py compare app.sqlite3 URL [--schema S]   every object's attributes equal on both, else exit 1
     python app.py copy app.sqlite3 URL [--schema S]      a correct copy made by SQLAlchemy itself
-    python app.py damage URL --schema S NAME    one subtle change through a Session; prints table column key
+    python app.py damage URL --schema S NAME…   subtle changes through a Session; prints table column key
 """
 
 from __future__ import annotations
@@ -128,31 +128,36 @@ def compare(path: str, url: str, schema: str | None) -> int:
     return 1 if lines else 0
 
 
-def damage(url: str, schema: str | None, name: str) -> str:
+def damage(url: str, schema: str | None, names: list[str]) -> list[str]:
+    """Subtle changes through a Session, each on its own value; returns `table column key` per damage."""
     eng = engine(url, schema)
+    done = []
     with Session(eng) as session, session.begin():
-        inv = session.scalars(select(Invoice).where(Invoice.grace.is_not(None)).order_by(Invoice.number)).first()
-        cust = session.scalars(select(Customer).order_by(Customer.id)).first()
-        pay = session.scalars(select(Payment).order_by(Payment.id)).first()
-        if name == "decimal_cent":
-            inv.amount += Decimal("0.01")
-            return f"invoice amount id={inv.id.hex}"
-        if name == "interval_microsecond":
-            inv.grace += dt.timedelta(microseconds=1)
-            return f"invoice grace id={inv.id.hex}"
-        if name == "uuid_changed":
-            cust.public_id = uuid.UUID(int=cust.public_id.int ^ 1)
-            return f"customer public_id id={cust.id}"
-        if name == "boolean_flipped":
-            inv.paid = not inv.paid
-            return f"invoice paid id={inv.id.hex}"
-        if name == "aware_hour":
-            pay.paid_at += dt.timedelta(hours=1)
-            return f"payment paid_at id={pay.id}"
-        if name == "enum_changed":
-            cust.tier = Tier.enterprise if cust.tier != Tier.enterprise else Tier.free
-            return f"customer tier id={cust.id}"
-    raise SystemExit(f"unknown damage {name}")
+        inv = session.scalars(select(Invoice).where(Invoice.number == "INV-000001")).one()
+        cust = session.get(Customer, 2)
+        pay = session.get(Payment, 2)
+        for name in names:
+            if name == "decimal_cent":
+                inv.amount += Decimal("0.01")
+                done.append(f"invoice amount id='{inv.id.hex}'")
+            elif name == "interval_microsecond":
+                inv.grace += dt.timedelta(microseconds=1)
+                done.append(f"invoice grace id='{inv.id.hex}'")
+            elif name == "uuid_changed":
+                cust.public_id = uuid.UUID(int=cust.public_id.int ^ 1)
+                done.append("customer public_id id=2")
+            elif name == "boolean_flipped":
+                cust.active = not cust.active
+                done.append("customer active id=2")
+            elif name == "aware_hour":
+                pay.paid_at += dt.timedelta(hours=1)
+                done.append("payment paid_at id=2")
+            elif name == "enum_changed":
+                cust.tier = Tier.enterprise if cust.tier != Tier.enterprise else Tier.free
+                done.append("customer tier id=2")
+            else:
+                raise SystemExit(f"unknown damage {name}")
+    return done
 
 
 def copy(path: str, url: str, schema: str | None) -> None:
@@ -185,7 +190,7 @@ def main(argv: list[str]) -> int:
     elif a.command == "compare":
         return compare(a.args[0], a.args[1], a.schema)
     else:
-        print(damage(a.args[0], a.schema, a.args[1]))
+        print("\n".join(damage(a.args[0], a.schema, a.args[1:])))
     return 0
 
 

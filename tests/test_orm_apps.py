@@ -1,0 +1,254 @@
+"""ORM-made databases as the proof (issue 9, "How to prove it"): a Django 5.2 project and a SQLAlchemy 2.x app.
+
+Each app fills SQLite through its own ORM (tests/apps/); its PostgreSQL schema is made the ORM's way (Django
+`manage.py migrate`, SQLAlchemy `create_all` into a fresh schema); `migrate.py --data-only` loads the data. Then,
+as users run them: (a) `pytest checks/` says GO, (b) the ORM itself reads every object equal from both databases,
+and (c) subtle damages made through the ORM on the PostgreSQL side each make `pytest checks/` say NO-GO, naming
+table, column and key.
+
+Two correct copies are judged: 'migrate' (our loader) and 'orm_copy' (the ORM itself copies every object), so a
+false alarm of the checks is told apart from a fault of the loader. Assertions that do not hold on main yet are
+marked `pending` (skipped unless PGPARITY_ORM_PENDING=1), each naming the open finding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.test_check_suite_cli import run_checks_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ROOT / "tests" / "apps"
+DJANGO_APP = APPS / "django_app"
+SA_APP = APPS / "sa_app"
+DJANGO_DAMAGES = ["decimal_cent", "duration_microsecond", "uuid_changed", "boolean_flipped", "m2m_link_removed",
+                  "datetime_hour"]
+SA_DAMAGES = ["decimal_cent", "interval_microsecond", "uuid_changed", "boolean_flipped", "aware_hour",
+              "enum_changed"]
+
+
+def pending(why: str) -> pytest.MarkDecorator:
+    """An acceptance assertion of issue 9 that does not hold on main yet: run with PGPARITY_ORM_PENDING=1.
+    Each names the open finding (see the module docstring); remove the mark when it holds."""
+    return pytest.mark.skipif(not os.environ.get("PGPARITY_ORM_PENDING"), reason=f"pending: {why}")
+
+
+DJANGO_LOAD = pending("--data-only loads Django DurationField microseconds as seconds (issue 9 §1)")
+SA_LOAD = pending("--data-only cannot load SQLAlchemy Interval (epoch-relative DATETIME text) into interval")
+PROFILE_SUMS = pending("profiles: SQLite sum() overflows on BigInteger values near 2^63 (the check errors)")
+
+
+def run(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPARITY_SQLITE")}
+    full.update(PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
+                          timeout=300, check=False)
+
+
+def ok(res: subprocess.CompletedProcess) -> str:
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    return res.stdout
+
+
+def with_db(url: str, db: str) -> str:
+    head, sep, query = url.partition("?")
+    return head.rsplit("/", 1)[0] + "/" + db + sep + query
+
+
+class Server:
+    """Databases made for this module on the test server, dropped at the end."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = admin_url
+        self.conn = psycopg2.connect(admin_url)
+        self.conn.autocommit = True
+        self.made: list[str] = []
+
+    def create(self, name: str, template: str | None = None) -> str:
+        with self.conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.made.append(name)
+        return with_db(self.admin_url, name)
+
+    def close(self) -> None:
+        with self.conn.cursor() as cur:
+            for name in reversed(self.made):
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.conn.close()
+
+
+@pytest.fixture(scope="module")
+def server(pg_admin_url):
+    s = Server(pg_admin_url)
+    yield s
+    s.close()
+
+
+def checks(sqlite: Path, url: str, folder: Path, *extra) -> tuple[subprocess.CompletedProcess, dict]:
+    """`pytest checks/` as a user runs it, hermetic: settings, reports and suites in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    res = run_checks_cli("-q", "--sqlite", sqlite, "--pg", url, "--reports", folder / "reports", "--examples", "200",
+                         *extra, cwd=folder)
+    summary = folder / "reports" / "summary.json"
+    return res, json.loads(summary.read_text()) if summary.exists() else {}
+
+
+def failing(summary: dict) -> list[str]:
+    return [f"{f['check']}[{f['table']}]: {f.get('message', '')[:300]}" for f in summary.get("failures", [])]
+
+
+def named(summary: dict, table: str, column: str | None, key: str) -> bool:
+    """Some failed check names this table, column (None: the whole row) and key."""
+    for f in summary.get("failures", []):
+        if f["table"] != table:
+            continue
+        for x in f.get("findings", []):
+            if x.get("key") == key and x.get("column") == column:
+                return True
+            if f"[{key}]" in x.get("text", "") and (column is None or f"] {column}:" in x["text"]):
+                return True
+    return False
+
+
+def assert_go(sqlite: Path, url: str, reports: Path, *extra) -> None:
+    res, summary = checks(sqlite, url, reports, *extra)
+    assert res.returncode == 0 and summary.get("verdict") == "GO", (
+        "pytest checks/ on a correct ORM copy: " + str(summary.get("verdict")) + "\n" + "\n".join(failing(summary))
+        + "\n" + res.stdout[-3000:])
+
+
+def assert_damages_named(sqlite: Path, url: str, reports: Path, damaged: list[str], *extra) -> None:
+    res, summary = checks(sqlite, url, reports, *extra)
+    assert res.returncode == 1 and summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    missed = []
+    for line in damaged:
+        table, column, key = line.split(" ", 2)
+        if not named(summary, table, None if column == "-" else column, key):
+            missed.append(line)
+    assert not missed, f"damages not named by any check: {missed}\n" + "\n".join(failing(summary))
+
+
+# ---------------------------------------------------------------- Django
+
+
+@pytest.fixture(scope="module")
+def django_sqlite(tmp_path_factory) -> Path:
+    pytest.importorskip("django")
+    path = tmp_path_factory.mktemp("django") / "app.sqlite3"
+    env = {"PGPARITY_DJANGO_DB": str(path)}
+    ok(run(["manage.py", "migrate", "-v0"], DJANGO_APP, env))
+    ok(run(["populate.py"], DJANGO_APP, env))
+    return path
+
+
+@pytest.fixture(scope="module")
+def django_pg(server, django_sqlite, tmp_path_factory) -> dict:
+    """Django's own PostgreSQL schema (`manage.py migrate`), loaded two ways: `migrate.py --data-only --truncate`
+    ('migrate'), and Django itself copying every object ('orm_copy': the checks judged apart from our loader)."""
+    name = f"pgparity_tests_orm_{os.getpid()}"
+    url = server.create(name)
+    ok(run(["manage.py", "migrate", "-v0"], DJANGO_APP, {"PGPARITY_DJANGO_DB": url}))
+    copy_url = server.create(name + "_copy", template=name)
+    ok(run(["copy_orm.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(django_sqlite), "PGPARITY_DJANGO_OTHER": copy_url}))
+    load = run([ROOT / "migrate.py", django_sqlite, "--pg", url, "--data-only", "--truncate", "-q",
+                "--reports", tmp_path_factory.mktemp("django_load")], ROOT)
+    return {"migrate": {"name": name, "url": url, "load": load},
+            "orm_copy": {"name": name + "_copy", "url": copy_url, "load": None}}
+
+
+def loaded(copies: dict, which: str) -> dict:
+    copy = copies[which]
+    if copy["load"] is not None:
+        ok(copy["load"])
+    return copy
+
+
+@DJANGO_LOAD
+def test_django_data_only_loads(django_pg):
+    ok(django_pg["migrate"]["load"])
+
+
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=[DJANGO_LOAD, PROFILE_SUMS]),
+                                   pytest.param("orm_copy", marks=PROFILE_SUMS)])
+def test_django_checks_say_go(django_sqlite, django_pg, which, tmp_path):
+    assert_go(django_sqlite, loaded(django_pg, which)["url"], tmp_path)
+
+
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=DJANGO_LOAD), "orm_copy"])
+def test_django_serializer_reads_every_object_equal(django_sqlite, django_pg, which):
+    out = ok(run(["compare.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(django_sqlite),
+                                              "PGPARITY_DJANGO_OTHER": loaded(django_pg, which)["url"]}))
+    assert "objects equal" in out
+
+
+def test_django_orm_damages_are_named(server, django_sqlite, django_pg, tmp_path):
+    base = django_pg["orm_copy"]
+    url = server.create(f"pgparity_tests_ormdmg_{os.getpid()}", template=base["name"])
+    damaged = ok(run(["damage.py", *DJANGO_DAMAGES], DJANGO_APP, {"PGPARITY_DJANGO_DB": url})).split("\n")
+    assert_damages_named(django_sqlite, url, tmp_path, [d for d in damaged if d])
+
+
+# ---------------------------------------------------------------- SQLAlchemy
+
+
+@pytest.fixture(scope="module")
+def sa_sqlite(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sa") / "app.sqlite3"
+    ok(run(["app.py", "populate", path], SA_APP))
+    return path
+
+
+@pytest.fixture(scope="module")
+def sa_pg(server, sa_sqlite, tmp_path_factory) -> dict:
+    """`metadata.create_all` into a fresh schema, loaded two ways: `migrate.py --data-only --schema` ('migrate'), and
+    SQLAlchemy itself copying every row through its column types ('orm_copy')."""
+    name = f"pgparity_tests_orm_sa_{os.getpid()}"
+    url = server.create(name)
+    schema = "sa_" + uuid.uuid4().hex[:8]
+    ok(run(["app.py", "create", url, "--schema", schema], SA_APP))
+    copy_url = server.create(name + "_copy", template=name)
+    ok(run(["app.py", "copy", sa_sqlite, copy_url, "--schema", schema], SA_APP))
+    load = run([ROOT / "migrate.py", sa_sqlite, "--pg", url, "--schema", schema, "--data-only", "-q",
+                "--reports", tmp_path_factory.mktemp("sa_load")], ROOT)
+    return {"migrate": {"name": name, "url": url, "schema": schema, "load": load},
+            "orm_copy": {"name": name + "_copy", "url": copy_url, "schema": schema, "load": None}}
+
+
+SA_CHECKS = [PROFILE_SUMS, pending("content: no rule for SQLAlchemy Interval text (epoch + delta) vs interval"),
+             pending("schema: SQLAlchemy Enum CHECK (x IN (...)) not seen as implied by a native enum type")]
+
+
+@SA_LOAD
+def test_sqlalchemy_data_only_loads(sa_pg):
+    ok(sa_pg["migrate"]["load"])
+
+
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=[SA_LOAD, *SA_CHECKS]),
+                                   pytest.param("orm_copy", marks=SA_CHECKS)])
+def test_sqlalchemy_checks_say_go(sa_sqlite, sa_pg, which, tmp_path):
+    copy = loaded(sa_pg, which)
+    assert_go(sa_sqlite, copy["url"], tmp_path, "--pg-schema", copy["schema"])
+
+
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=SA_LOAD), "orm_copy"])
+def test_sqlalchemy_session_reads_every_object_equal(sa_sqlite, sa_pg, which):
+    copy = loaded(sa_pg, which)
+    out = ok(run(["app.py", "compare", sa_sqlite, copy["url"], "--schema", copy["schema"]], SA_APP))
+    assert "objects equal" in out
+
+
+def test_sqlalchemy_orm_damages_are_named(server, sa_sqlite, sa_pg, tmp_path):
+    base = sa_pg["orm_copy"]
+    url = server.create(f"pgparity_tests_ormdmg_sa_{os.getpid()}", template=base["name"])
+    damaged = ok(run(["app.py", "damage", url, *SA_DAMAGES, "--schema", base["schema"]], SA_APP)).split("\n")
+    assert_damages_named(sa_sqlite, url, tmp_path, [d for d in damaged if d],
+                         "--pg-schema", base["schema"])

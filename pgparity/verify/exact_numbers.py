@@ -49,6 +49,8 @@ def _expand_exponents(text: pa.Array, has_exp: pa.Array) -> pa.Array:
 def decimal_text(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(normalised decimal text, True where a non-null value is not a number); non-numbers are null."""
     text = text.cast(pa.string())
+    if text.null_count == len(text):  # the usual case: a numeric column holds numbers, not text
+        return text, pa.array(np.zeros(len(text), bool))
     ok = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
     bad = pc.and_(pc.is_valid(text), pc.invert(ok))
     numbers = pc.if_else(ok, text, _NULL_TEXT)
@@ -56,19 +58,22 @@ def decimal_text(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     return _plain(_expand_exponents(numbers, has_exp)), bad
 
 
-def pg_decimal_text(text: pa.Array) -> pa.Array:
-    """PostgreSQL numeric output normalised; NaN and ±Infinity kept as PostgreSQL spells them."""
-    norm, bad = decimal_text(text)
-    return pc.if_else(bad, text.cast(pa.string()), norm)
+PG_DECIMAL = "trim_scale({p})::text"  # PostgreSQL writes numeric without exponent; trim_scale drops the scale's zeros
 
 
 def double_text(reals: pa.Array) -> pa.Array:
-    """Doubles as the shortest decimal that reads back as the same double, normalised; ±inf as PostgreSQL's."""
+    """Doubles as the shortest decimal that reads back as the same double, normalised; ±inf as PostgreSQL's.
+
+    Arrow already writes the shortest digits without '+', leading or trailing zeros ('19.99', '3');
+    only -0, infinities and the exponent forms ('1e+16', '1.5e-07') need more."""
     reals = reals.cast(pa.float64())
     shown = reals.cast(pa.string())
-    shown = pc.replace_substring_regex(shown, r"^(-?)inf$", "\\1Infinity")
-    norm, _ = decimal_text(pc.if_else(pc.match_substring(shown, "Infinity"), _NULL_TEXT, shown))
-    return pc.coalesce(norm, shown)
+    has_exp = pc.fill_null(pc.match_substring(shown, "e"), False)
+    shown = _expand_exponents(shown, has_exp)
+    shown = pc.if_else(pc.equal(reals, 0.0), "0", shown)
+    if pc.any(pc.is_inf(reals)).as_py():
+        shown = pc.if_else(pc.is_inf(reals), pc.if_else(pc.greater(reals, 0.0), "Infinity", "-Infinity"), shown)
+    return shown
 
 
 def int_text(ints: pa.Array) -> pa.Array:

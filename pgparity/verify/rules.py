@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from ..reader import real_as_text
 from ..sqlnames import qi, qs
 from ..timeconv import local_to_utc_us
-from .exact_numbers import decimal_text, double_bits, double_text, exact_in_double, int_text, pg_decimal_text
+from .exact_numbers import PG_DECIMAL, decimal_text, double_bits, double_text, exact_in_double, int_text
 from .json_values import canonical_json
 from .orm_values import (
     inet_text,
@@ -113,7 +113,7 @@ def _number_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
     if base == "numeric":
         return _split(c, p, "numeric", "exact decimals: integers as written, reals as the shortest decimal of "
                       "the double, numeric text as its number (19.99 is not 19.989999999999998)", "dec",
-                      ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), f"{p}::text")
+                      ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), PG_DECIMAL.format(p=p))
     return None
 
 
@@ -324,7 +324,7 @@ def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]
     elif rule.canon == "float":
         value = double_bits(array.cast(pa.float64()), s.float_tolerance)
     elif rule.canon == "dec":
-        value = pg_decimal_text(array)
+        value = array.cast(pa.string())  # normalised by PostgreSQL (PG_DECIMAL)
     elif rule.canon == "uuid":
         value = uuid_from_pg(array)
     elif rule.canon == "time":

@@ -158,7 +158,7 @@ def _double_quoted(st: Statement) -> Iterator[Construct]:
             continue
         yield Construct("double_quoted_string", MECHANICAL, f'"{col.name}"', f"'{col.name}'",
                         "a double-quoted word that names no column is a string in SQLite; PostgreSQL looks for a "
-                        "column of that name", st.offset(col.name))
+                        "column of that name", st.at(col))
 
 
 def _functions(st: Statement) -> Iterator[Construct]:
@@ -199,7 +199,7 @@ def _rowid(st: Statement) -> Iterator[Construct]:
     for col in st.tree.find_all(exp.Column):
         if col.name.lower() in ("rowid", "oid", "_rowid_") and st.column_type(col) is None:
             yield Construct("rowid", PERSON, col.name, "the primary key column",
-                            "PostgreSQL tables have no rowid", st.offset(col.name))
+                            "PostgreSQL tables have no rowid", st.at(col))
 
 
 def _like(st: Statement) -> Iterator[Construct]:
@@ -229,13 +229,13 @@ def _boolean_compare(st: Statement) -> Iterator[Construct]:
             yield Construct("boolean_compare", PERSON, sql(node),
                             _boolean_form(col, node, values),
                             f"{col.name} became boolean: PostgreSQL has no boolean = integer (an error)",
-                            st.offset(col.name))
+                            st.at(col))
     for node in st.tree.find_all(exp.Sum, exp.Avg):
         if type_kind(st.column_type(node.this)) == "boolean":
             yield Construct("boolean_compare", PERSON, sql(node),
                             f"{node.key.upper()}({node.this.name}::int)",
                             f"{node.this.name} became boolean: sum()/avg() of a boolean is an error",
-                            st.offset(node.this.name))
+                            st.at(node.this))
 
 
 def _boolean_assign(st: Statement) -> Iterator[Construct]:
@@ -256,11 +256,11 @@ def _boolean_assign(st: Statement) -> Iterator[Construct]:
             yield Construct("boolean_assign", PERSON, f"{col.name} = {value.sql()}",
                             f"{col.name} = {'false' if value.this == '0' else 'true'}",
                             f"{col.name} became boolean: PostgreSQL does not store an integer there (an error)",
-                            st.offset(col.name))
+                            st.at(value))
         elif isinstance(value, exp.Placeholder):
             yield Construct("boolean_assign", PERSON, f"{col.name} = {value.sql()}", "pass True/False",
                             f"{col.name} became boolean: a parameter bound as 1/0 is an integer there (an error); "
-                            "bind Python True/False", st.offset(col.name))
+                            "bind Python True/False", st.at(value, "?"))
 
 
 def _boolean_form(col: exp.Column, node: exp.Expression, values: list) -> str:
@@ -278,7 +278,7 @@ def _order_collation(st: Statement) -> Iterator[Construct]:
         key = order.this
         if isinstance(key, exp.Collate):
             yield Construct("collation", PERSON, sql(key), 'COLLATE "C" / lower(x)',
-                            "SQLite's NOCASE/RTRIM collations do not exist in PostgreSQL", st.offset("collate"))
+                            "SQLite's NOCASE/RTRIM collations do not exist in PostgreSQL", st.at(key))
             continue
         kind = type_kind(st.column_type(key)) if isinstance(key, exp.Column) else None
         if isinstance(key, exp.Column) and kind in (None, "text"):
@@ -286,7 +286,7 @@ def _order_collation(st: Statement) -> Iterator[Construct]:
                             f'ORDER BY {key.sql(dialect="postgres")} COLLATE "C"',
                             "SQLite orders text by its bytes; PostgreSQL by the database's collation (case and "
                             "accents interleave) unless it is C" + ("" if kind else " (if this column is text)"),
-                            st.offset(key.name))
+                            st.at(key))
 
 
 def _integer_division(st: Statement) -> Iterator[Construct]:
@@ -330,7 +330,7 @@ def _concat(st: Statement) -> Iterator[Construct]:
                         "|| gives NULL when any part is NULL in both; but non-text parts render differently in "
                         "PostgreSQL (a boolean as true/false, numeric with its scale, timestamps in their own "
                         "format)",
-                        st.offset("||"))
+                        st.at(node, "||"))
 
 
 def _chain(node: exp.Expression) -> list[exp.Expression]:

@@ -95,8 +95,8 @@ def scan_site(site: SqlSite, schema: SchemaInfo, result: ScanResult | None = Non
     try:
         statements = parse_statements(sql, schema)
     except StatementError as exc:
-        if not _looks_like_sql(sql):
-            return []
+        if site.call == "text" and not _looks_like_sql(sql):
+            return []  # text() of something that is not SQL (another library's text())
         return [ScanItem(site.path, site.line, "parse-error", UNREADABLE, "", "",
                          f"sqlglot cannot read this as SQLite: {exc}", _short(sql))]
     items = []
@@ -104,7 +104,8 @@ def scan_site(site: SqlSite, schema: SchemaInfo, result: ScanResult | None = Non
         if result is not None:
             result.statements += 1
         for c in find_constructs(st):
-            line = site.line + (st.sql[:c.offset].count("\n") if c.offset >= 0 else 0)
+            line = site.line_of(c.offset) if site.pieces else \
+                site.line + (st.sql[:c.offset].count("\n") if c.offset >= 0 else 0)
             items.append(ScanItem(site.path, line, c.name, c.rewrite, c.sqlite, c.postgres, c.advice, _short(sql)))
     return items
 

@@ -10,6 +10,8 @@ unknown. What it cannot see: SQL passed through other functions, read from files
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,14 @@ class SqlSite:
     how: str  # LITERAL | RUNTIME (f-string, % or .format) | UNKNOWN (a name or expression not seen)
     sql: str | None  # the SQL when it is a literal
     detail: str = ""  # for RUNTIME/UNKNOWN: how it is built
+    pieces: tuple[tuple[int, int], ...] = ()  # (offset in sql, source line) where each written piece starts
+
+    def line_of(self, offset: int) -> int:
+        """The source line of the SQL character at `offset` (pieces written on several lines are followed)."""
+        if offset < 0 or not self.pieces or self.sql is None:
+            return self.line
+        start, line = max((p for p in self.pieces if p[0] <= offset), default=self.pieces[0])
+        return line + self.sql[start:offset].count("\n")
 
 
 def python_files(paths: list[str | Path]) -> list[Path]:
@@ -43,12 +53,13 @@ def python_files(paths: list[str | Path]) -> list[Path]:
 
 def find_sql(path: Path, display: str | None = None) -> list[SqlSite]:
     """The SQL sites of one Python file (a file that does not parse raises SyntaxError)."""
-    tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
+    source = path.read_text(encoding="utf-8", errors="replace")
+    tree = ast.parse(source, filename=str(path))
     names = _bindings(tree)
     sites = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args and _call_name(node) in SQL_CALLS:
-            site = _site(display or str(path), node, names)
+            site = _site(display or str(path), node, names, source)
             if site is not None:
                 sites.append(site)
     return sorted(sites, key=lambda s: s.line)
@@ -59,14 +70,39 @@ def _call_name(call: ast.Call) -> str | None:
     return f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else None)
 
 
-def _site(path: str, call: ast.Call, names: dict[str, list[ast.expr]]) -> SqlSite | None:
+def _site(path: str, call: ast.Call, names: dict[str, list[ast.expr]], source: str) -> SqlSite | None:
     arg = call.args[0]
     if isinstance(arg, ast.Call) and _call_name(arg) in SQL_CALLS:
         return None  # execute(text("...")): the inner call is the site
     how, sql, detail, at = _resolve(arg, names)
-    if _call_name(call) == "text" and how == UNKNOWN:  # text() of anything is not necessarily SQL
-        detail = detail or "argument to text()"
-    return SqlSite(path, at.lineno if at is not None else call.lineno, _call_name(call), how, sql, detail)
+    if how != LITERAL:
+        return SqlSite(path, call.lineno, _call_name(call), how, None, detail)
+    pieces = tuple(_pieces(at, source)) if at is not None else ()
+    if pieces and "".join(p for p, _ in pieces) != sql:
+        pieces = ()
+    starts, offset = [], 0
+    for text, line in pieces:
+        starts.append((offset, line))
+        offset += len(text)
+    return SqlSite(path, at.lineno if at is not None else call.lineno, _call_name(call), how, sql, detail,
+                   tuple(starts))
+
+
+def _pieces(node: ast.expr, source: str) -> list[tuple[str, int]]:
+    """The string literals a literal SQL expression is written as, each with its first line."""
+    if isinstance(node, ast.BinOp):
+        return _pieces(node.left, source) + _pieces(node.right, source)
+    segment = ast.get_source_segment(source, node, padded=True)
+    if not isinstance(node, ast.Constant) or segment is None:
+        return []
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(segment.lstrip()).readline):
+            if tok.type == tokenize.STRING:
+                out.append((ast.literal_eval(tok.string), node.lineno + tok.start[0] - 1))
+    except (tokenize.TokenError, ValueError, SyntaxError):
+        return []
+    return out
 
 
 def _resolve(node: ast.expr, names: dict[str, list[ast.expr]]) -> tuple[str, str | None, str, ast.expr | None]:
@@ -83,7 +119,7 @@ def _resolve(node: ast.expr, names: dict[str, list[ast.expr]]) -> tuple[str, str
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _resolve(node.left, names), _resolve(node.right, names)
         if left[0] == LITERAL and right[0] == LITERAL:
-            return LITERAL, left[1] + right[1], "", node.left if left[3] is None else left[3]
+            return LITERAL, left[1] + right[1], "", node
         return RUNTIME, None, "concatenation with a value only known at run time", node
     if isinstance(node, ast.Name) and len(names.get(node.id, [])) == 1:
         how, sql, detail, _ = _resolve(names[node.id][0], {})

@@ -92,6 +92,15 @@ class Statement:
                 return tok.start
         return -1
 
+    def at(self, node: exp.Expression, fallback: str = "") -> int:
+        """Where `node` starts in the SQL: from the positions sqlglot keeps on identifiers and literals,
+        else the next unreported token spelled `fallback`."""
+        starts = [n.meta["start"] - (1 if isinstance(n, exp.Literal) and n.is_string else 0) for n in node.walk()
+                  if isinstance(n, (exp.Identifier, exp.Literal)) and "start" in n.meta]
+        if starts:
+            return min(starts)
+        return self.offset(fallback) if fallback else -1
+
     def tables(self) -> dict[str, str]:
         """alias or name (lower case) -> table name, for every table the statement reads or writes."""
         out: dict[str, str] = {}

@@ -29,7 +29,8 @@ from pathlib import Path
 from .queries.qfile import Query, write_queries
 
 _SKIP = re.compile(r"^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
-_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|TABLE)\s+[\"`\[]?([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|TABLE(?:\s+IF\s+NOT\s+EXISTS)?)\s+[\"`\[]?([A-Za-z_][A-Za-z0-9_]*)",
+                    re.IGNORECASE)
 _PLAIN = (str, int, float, bytes, bool, type(None))
 
 

@@ -4,8 +4,10 @@
     pytest checks/ -k shipped_items -m "content or counts"
 
 Options come from the command line, else the environment (PGPARITY_SQLITE, DATABASE_URL), else
-`pgparity.toml` ([pgparity] table), else defaults. With no URL at all, the throwaway server that
-migrate.py started is used.
+pgparity.toml (`--pgparity-config`, else the one in pytest's rootdir), else defaults (see
+pgparity.check_settings). With no URL at all, the throwaway server that migrate.py started is used.
+The terminal shows first what is compared and last the verdict; reports are written for every run
+that starts checking, and a run that stops before leaves no verdict behind.
 """
 
 from __future__ import annotations
@@ -26,30 +28,35 @@ SHA256 = pytest.StashKey()
 DRIFT = pytest.StashKey()
 SERVER_VERSION = pytest.StashKey()
 NOTES = pytest.StashKey()
-
+DESELECTED = pytest.StashKey()
+FINAL = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("pgparity", "pgparity: compare a SQLite file with its PostgreSQL copy")
     g.addoption("--sqlite", metavar="PATH", help="the SQLite file (env PGPARITY_SQLITE)")
     g.addoption("--pg", metavar="URL", help="the PostgreSQL URL (env DATABASE_URL; default: pgparity's throwaway)")
-    g.addoption("--pg-schema", metavar="NAME", help="PostgreSQL schema holding the copy (default public)")
+    g.addoption("--pg-schema", "--schema", dest="pg_schema", metavar="NAME",
+                help="PostgreSQL schema holding the copy (default public)")
     g.addoption("--table", action="append", metavar="NAME", help="check only this table (repeat)")
-    g.addoption("--exclude-table", action="append", metavar="NAME", help="skip this table (repeat)")
+    g.addoption("--exclude-table", "--exclude", dest="exclude_table", action="append", metavar="NAME",
+                help="skip this table (repeat)")
     g.addoption("--source-tz", metavar="ZONE", help="zone of naive SQLite timestamps vs timestamptz (default UTC)")
     g.addoption("--float-tolerance", type=float, metavar="REL", help="relative float tolerance (default 0: exact)")
     g.addoption("--examples", type=int, metavar="N", help="differing rows shown per failure (default 10)")
-    g.addoption("--nul-policy", choices=["fail", "strip"], help="NUL characters in SQLite text: a failure (default) "
-                "or expected to be stripped")
+    g.addoption("--nul-policy", "--nul", dest="nul_policy", choices=["fail", "refuse", "strip"],
+                help="NUL characters in SQLite text: a failure (fail = refuse, the default) or expected to be stripped")
     g.addoption("--redact", action="append", metavar="COLUMN", help="also redact this column in examples (repeat)")
-    g.addoption("--pgparity-config", metavar="FILE", help="settings file (default ./pgparity.toml if present)")
-    g.addoption("--reports", metavar="DIR", help="where reports go (default reports)")
+    g.addoption("--pgparity-config", metavar="FILE", help="settings file (default: pgparity.toml in the rootdir)")
+    g.addoption("--reports", metavar="DIR", help="where reports go (default: reports/ beside pgparity.toml)")
     g.addoption("--update-baseline", action="store_true", help="drift: accept today's PostgreSQL as the baseline")
     g.addoption("--incremental", action="store_true", help="drift: read only rows past the baseline (key/updated-at)")
     g.addoption("--snapshot-lock", metavar="FILE", help="hold an exclusive flock on FILE while both snapshots are "
                 "taken (for dual writers that take the same lock)")
     g.addoption("--expectations", metavar="DIR", help="Great Expectations suites root (default expectations; "
                 "suites of app.db live in DIR/app/)")
+    g.addoption("--allow-immutable", action="store_true", default=None,
+                help="read a SQLite file that cannot be opened normally with immutable=1 (ignores its WAL/journal)")
 
 
 def _running_checks(config: pytest.Config) -> bool:
@@ -74,24 +81,56 @@ def resolve_settings(config: pytest.Config) -> dict:
            "float_tolerance": config.getoption("--float-tolerance"), "examples": config.getoption("--examples"),
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
            "reports": path("--reports"), "expectations": path("--expectations"),
-           "snapshot_lock": config.getoption("--snapshot-lock")}
+           "snapshot_lock": config.getoption("--snapshot-lock"),
+           "allow_immutable": config.getoption("--allow-immutable")}
     try:
         found = check_settings.find_config(config.getoption("--pgparity-config"), config.rootpath)
         return check_settings.resolve(cli, check_settings.read_config(found), config.rootpath)
     except PgParityError as exc:
-        raise pytest.UsageError(f"pgparity: {exc}") from None
+        fallback = path("--reports") or str(config.rootpath / "reports")
+        _stop(fallback, f"pgparity: {exc}")
+
+
+def _stop(reports: str, message: str):
+    """A usage error before any check ran: no earlier verdict is left in `reports` to be mistaken for this run's."""
+    from pgparity.report.no_verdict import write_no_verdict
+
+    write_no_verdict(Path(reports), message)
+    raise pytest.UsageError(message)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTCOMES] = {}
     config.stash[RESULTS] = []
+    config.stash[DESELECTED] = []
     if not _running_checks(config):
         return
     s = resolve_settings(config)
     config.stash[SETTINGS] = s
+    from pgparity.report.no_verdict import clear_reports
+
+    clear_reports(Path(s["reports"]))
+    if config.option.collectonly:
+        return _collect_only(config, s)
     if not getattr(config.option, "xmlpath", None):  # the JUnit XML lands beside the other reports
         config.option.xmlpath = str(Path(s["reports"]) / "junit.xml")
+    try:
+        _open(config, s)
+    except pytest.UsageError as exc:
+        _stop(s["reports"], str(exc))
+
+
+def _collect_only(config: pytest.Config, s: dict) -> None:
+    """--collect-only: the tests are listed, nothing is checked, so no report claims a verdict."""
+    from pgparity.report.no_verdict import write_no_verdict
+
+    write_no_verdict(Path(s["reports"]), "pytest --collect-only listed the checks without running them")
+    if s.get("sqlite"):
+        _open(config, s)
+
+
+def _open(config: pytest.Config, s: dict) -> None:
     if not s.get("sqlite"):
         raise pytest.UsageError("pgparity: which SQLite file? pass --sqlite PATH, set PGPARITY_SQLITE, "
                                 "or put sqlite = \"...\" in pgparity.toml")
@@ -106,6 +145,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SHA256] = pool.submit(file_sha256, Path(s["sqlite"]))
     pool.shutdown(wait=False)
     config.stash[SERVER_VERSION] = cmp.pg_query("SELECT current_setting('server_version')")[0][0].split()[0]
+    if _wants_drift(config):
+        try:
+            config.stash[DRIFT] = DriftState(config)
+        except PgParityError as exc:
+            raise pytest.UsageError(f"pgparity: {exc}") from None
 
 
 def _open_comparison(config: pytest.Config, s: dict):
@@ -128,17 +172,49 @@ def _open_comparison(config: pytest.Config, s: dict):
         parse_waivers(s.get("waivers", []))
         url = resolve(s.get("pg"), start=False).url
         cmp = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
-                         tuple(s["redact"]), s.get("snapshot_lock"))
+                         tuple(s["redact"]), s.get("snapshot_lock"), **_source_options(s))
     except (PgParityError, ValueError) as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
     cmp.expectations = Path(s["expectations"])
     cmp.reports = Path(s["reports"])
-    config.stash[NOTES] = _gx_notes(cmp, s)
+    try:
+        _refuse_wrong_target(cmp, s)
+        config.stash[NOTES] = _source_notes(cmp) + _gx_notes(cmp, s)
+    except pytest.UsageError:
+        cmp.close()
+        raise
+    return cmp
+
+
+def _source_options(s: dict) -> dict:
+    """Options the SQLite reader accepts (allow_immutable where the engine offers it)."""
+    import inspect
+
+    from pgparity.verify.pairing import Comparison
+
+    if s.get("allow_immutable") and "allow_immutable" in inspect.signature(Comparison).parameters:
+        return {"allow_immutable": True}
+    return {}
+
+
+def _refuse_wrong_target(cmp, s: dict) -> None:
+    """Unknown --table names, and a target that holds too few of the tables to be the copy at all."""
+    from pgparity.server import redact
+
     unknown = [t for t in s["tables"] if t.lower() not in {x.name.lower() for x in cmp.tables}]
     if unknown:
-        cmp.close()
         raise pytest.UsageError(f"pgparity: --table {', '.join(unknown)}: no such table in {s['sqlite']}")
-    return cmp
+    found = sum(t.target is not None for t in cmp.tables)
+    if cmp.tables and found * 2 < len(cmp.tables):
+        raise pytest.UsageError(f"pgparity: {found} of {len(cmp.tables)} SQLite tables found in PostgreSQL schema "
+                                f"{cmp.settings.schema} at {redact(cmp.pg_url)} — wrong --pg or --pg-schema?")
+
+
+def _source_notes(cmp) -> list[str]:
+    note = getattr(cmp.source, "note", None) or (
+        "the SQLite file was read with immutable=1: its WAL or journal (uncommitted or unmerged writes) was ignored"
+        if getattr(cmp.source, "immutable", False) else None)
+    return [note] if note else []
 
 
 def _gx_notes(cmp, s: dict) -> list[str]:
@@ -152,7 +228,6 @@ def _gx_notes(cmp, s: dict) -> list[str]:
     if covered:
         return [f"gx: suites for {len(covered)} of {len(cmp.tables)} table(s) in {folder}"]
     if s["expectations_given"]:
-        cmp.close()
         raise pytest.UsageError(f"pgparity: expectations {s['expectations']}: no suite for any table of "
                                 f"{Path(s['sqlite']).name} in {folder} (make them: {make})")
     return [f"gx: no suites in {folder}: the expectations check does not run (make them: {make})"]
@@ -202,48 +277,59 @@ def pytest_runtest_makereport(item: pytest.Item, call):
                                            "outcome": result, "seconds": call.duration, "reason": reason})
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    """Every run that started checking writes summary.json and index.html (pytest writes junit.xml)."""
     config = session.config
     cmp = config.stash.get(COMPARISON, None)
-    if cmp is None or not config.stash[RESULTS]:
+    if cmp is None or config.option.collectonly:
         return
     from pgparity.report.html import write_html
     from pgparity.report.summary import build_summary, now, write_summary
 
-    version = config.stash[SERVER_VERSION]
-    summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), version,
+    summary = build_summary(config.stash[RESULTS], cmp, config.stash[STARTED], now(), config.stash[SERVER_VERSION],
                             config.stash[SHA256].result())
+    summary["notes"] = list(config.stash[NOTES])
+    summary["not_run"] = _not_run(config)
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        summary["verdict"] = "NO-GO"
+        summary["notes"].append("interrupted: not every check ran")
     out = Path(config.stash[SETTINGS]["reports"])
     gx = cmp.cache.get("gx")
     if gx is not None:  # GX Data Docs, linked from the report
         summary["gx_docs"] = str(gx.build_docs().resolve().relative_to(out.resolve()))
-    extra = ""
     drift = config.stash.get(DRIFT, None)
-    if drift is not None and drift.today:
-        from pgparity.report.drift_html import drift_section
-        from pgparity.verify.drift import append_history, read_history, write_baseline
-
-        append_history(drift.settings.history, drift.verdicts)
-        if drift.update:
-            write_baseline(drift.settings.baseline, drift.today, str(cmp.source.path))
-        summary["drift"] = {"baseline": str(drift.settings.baseline), "history": str(drift.settings.history),
-                            "updated_baseline": drift.update, "tables": drift.verdicts}
-        extra = drift_section(summary["drift"], read_history(drift.settings.history))
+    extra = drift.finish(summary, str(cmp.source.path), config.stash[SETTINGS]["base"]) if drift else ""
     write_summary(summary, out)
-    page = write_html(summary, out, extra)
-    config.stash[OUTCOMES]["__report__"] = page
+    config.stash[FINAL] = (summary, write_html(summary, out, extra))
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    page = config.stash.get(OUTCOMES, {}).get("__report__")
-    if page is not None:
-        terminalreporter.write_line(f"pgparity report: {page} (summary.json and junit.xml beside it)")
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        items[0].config.stash[DESELECTED].extend(items)
 
 
+def _not_run(config: pytest.Config) -> dict:
+    """How many checks were deselected, and why: drift checks run only when asked for."""
+    items = config.stash[DESELECTED]
+    drift = sum(i.get_closest_marker("drift") is not None for i in items)
+    na = sum(hasattr(i, "callspec") and not isinstance(i.callspec.params.get("table", ""), str) for i in items)
+    return {"drift": drift, "not_applicable": na, "deselected": len(items) - drift - na}
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest's own last line: the report's path and the one-line verdict, which a person reads first."""
     cmp = config.stash.get(COMPARISON, None)
     if cmp is not None:
         cmp.close()
+    final = config.stash.get(FINAL, None)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if final is None or terminal is None:
+        return
+    from pgparity.report.terminal import closing_lines
+
+    for line in closing_lines(*final, base=Path(config.stash[SETTINGS]["base"])):
+        terminal.write_line(line)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -258,7 +344,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _wants_drift(config: pytest.Config) -> bool:
-    return "drift" in (config.getoption("-m") or "") or bool(config.getoption("--update-baseline"))
+    expr = config.getoption("-m") or ""
+    return ("drift" in expr and "not drift" not in expr) or bool(config.getoption("--update-baseline"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -281,11 +368,11 @@ def comparison(request: pytest.FixtureRequest):
 class DriftState:
     """The drift settings, the baseline read once, and today's fingerprints gathered per table."""
 
-    def __init__(self, config: pytest.Config, cmp):
+    def __init__(self, config: pytest.Config):
         from pgparity.verify.drift import load_baseline, parse_drift
 
         s = config.stash[SETTINGS]
-        self.settings = parse_drift(s.get("drift") or {}, Path(s["reports"]))
+        self.settings = parse_drift(s.get("drift") or {}, Path(s["base"]))
         self.update = bool(config.getoption("--update-baseline"))
         if config.getoption("--incremental"):
             self.settings.incremental = True
@@ -301,18 +388,25 @@ class DriftState:
                                 "max_key": fingerprint.get("max_key"), "mode": fingerprint.get("mode"),
                                 "ok": outcome.ok, "summary": outcome.summary, "violations": outcome.lines}
 
+    def finish(self, summary: dict, source: str, base: str) -> str:
+        """Write history (and the baseline when accepting); add the drift part to the summary; the HTML section."""
+        if not self.today:
+            return ""
+        from pgparity.report.drift_html import drift_section
+        from pgparity.verify.drift import append_history, read_history, write_baseline
+
+        append_history(self.settings.history, self.verdicts)
+        written = write_baseline(self.settings.baseline, self.today, source) if self.update else None
+        summary["drift"] = {"baseline": str(self.settings.baseline), "history": str(self.settings.history),
+                            "updated_baseline": self.update, "baseline_tables": written,
+                            "incremental": self.settings.incremental, "tables": self.verdicts}
+        return drift_section(summary["drift"], read_history(self.settings.history))
+
 
 @pytest.fixture(scope="session")
-def drift_state(request: pytest.FixtureRequest, comparison):
+def drift_state(request: pytest.FixtureRequest):
     """Drift bookkeeping for the session (history and baseline are written when it ends)."""
-    from pgparity.errors import PgParityError
-
-    try:
-        state = DriftState(request.config, comparison)
-    except PgParityError as exc:
-        pytest.exit(f"pgparity: {exc}", returncode=4)
-    request.config.stash[DRIFT] = state
-    return state
+    return request.config.stash[DRIFT]
 
 
 @pytest.fixture

@@ -124,11 +124,73 @@ def test_history_accumulates_over_three_runs_and_shows_trend(pair):
     drift(pair)
     both(pair, "INSERT INTO orders VALUES (12, 2.0)", "INSERT INTO orders VALUES (12, 2.0)")
     drift(pair)
-    history = (pair[2] / "rep" / "drift" / "history.jsonl").read_text().splitlines()
+    history = (pair[2] / "drift" / "history.jsonl").read_text().splitlines()  # beside pgparity.toml, not reports
     assert len(history) == 3
     assert [json.loads(h)["tables"]["orders"]["rows"] for h in history] == [10, 11, 12]
     html = (pair[2] / "rep" / "index.html").read_text()
     assert "Drift since the baseline" in html and "<svg" in html and "rows over the last" in html
+
+
+def test_no_baseline_is_not_a_pass_and_update_says_what_it_wrote(pair):
+    res, summary = drift(pair)
+    assert res.returncode == 1
+    assert res.stdout.splitlines()[-1] == ("pgparity: DRIFT — no baseline for 3 of 3 tables: create one with "
+                                           "--update-baseline (written to baseline.json)")
+    assert summary["kind"] == "drift" and summary["verdict"] == "DRIFT"
+    res, _ = drift(pair, "--update-baseline")
+    assert res.returncode == 0
+    assert res.stdout.splitlines()[-1] == "pgparity: baseline written: baseline.json (3 tables)"
+    res, summary = drift(pair)
+    assert res.returncode == 0 and res.stdout.splitlines()[-1] == "pgparity: NO DRIFT — 3 tables hold their drift rules"
+    assert summary["verdict"] == "NO DRIFT"
+    html = (pair[2] / "rep" / "index.html").read_text()
+    assert "NO DRIFT" in html and "GO" not in html.replace("NO DRIFT", "")
+
+
+def test_default_baseline_lives_outside_the_reports(pair):
+    path, target, cwd = pair
+    (cwd / "pgparity.toml").write_text(f'[pgparity]\nschema = "{target.schema}"\n')
+    res = run_checks_cli("-m", "drift", "-q", "--sqlite", path, "--pg", target.url, "--update-baseline", cwd=cwd)
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert res.stdout.splitlines()[-1] == "pgparity: baseline written: drift/baseline.json (3 tables)"
+    assert (cwd / "drift" / "baseline.json").exists() and not (cwd / "reports" / "drift").exists()
+
+
+@pytest.mark.parametrize("mode", [(), ("--incremental",)], ids=["full", "incremental"])
+def test_same_row_count_changed_content_fails_without_a_rule_and_with_growth(pair, mode):
+    path, target, cwd = pair
+    config = (cwd / "pgparity.toml").read_text().replace('[pgparity.drift.tables.settings]\nrule = "reference"\n', "")
+    (cwd / "pgparity.toml").write_text(config)  # settings: no rule now
+    drift(pair, "--update-baseline")
+    both(pair, "UPDATE settings SET value = '9' WHERE key = 'a'", "UPDATE settings SET value = '9' WHERE key = 'a'")
+    both(pair, "UPDATE orders SET total = 99 WHERE id = 3", "UPDATE orders SET total = 99 WHERE id = 3")
+    res, summary = drift(pair, *mode)
+    assert res.returncode == 1
+    assert "settings: changed with no drift rule that allows it: same row count, different content" in res.stdout
+    assert "orders: same row count, different content: rows were changed in place" in res.stdout
+    assert res.stdout.splitlines()[-1] == "pgparity: DRIFT — 2 of 3 tables: orders, settings"
+
+
+def test_incremental_sees_an_old_row_updated_without_an_updated_at_column(pair):
+    path, target, cwd = pair
+    config = (cwd / "pgparity.toml").read_text().replace("growth = [0, 3]", 'rule = "append-only"\nkey = "id"')
+    (cwd / "pgparity.toml").write_text(config)
+    drift(pair, "--update-baseline")
+    both(pair, "INSERT INTO orders VALUES (11, 1.0)", "INSERT INTO orders VALUES (11, 1.0)")
+    both(pair, "UPDATE orders SET total = 0 WHERE id = 2", "UPDATE orders SET total = 0 WHERE id = 2")
+    res, summary = drift(pair, "--incremental")
+    assert res.returncode == 1 and "orders: append-only: row(s) with key <= 10 changed" in res.stdout
+
+
+def test_incremental_live_says_what_it_cannot_see(pair):
+    drift(pair, "--update-baseline")
+    both(pair, "UPDATE orders SET total = 0 WHERE id = 2", "SELECT 1")  # an old row, changed in SQLite only
+    res, summary = drift(pair, "--incremental")
+    assert "rows with id <= 10 not compared: an old row changed on one side only is not seen" in \
+        summary["tables"]["orders"]["drift_live"]["summary"]
+    assert "pgparity: --incremental live comparison read only rows past the baseline's max key" in res.stdout
+    res, _ = drift(pair)  # a full run compares every row
+    assert res.returncode == 1 and "test_drift_live[orders]" in res.stdout
 
 
 def test_live_difference_caught(pair):

@@ -52,3 +52,85 @@ def test_missing_default_suites_are_said_not_dropped(demo_db, copy, tmp_path):
     assert res.returncode == 0, res.stdout[-2000:]
     assert f"gx: no suites in {tmp_path / 'expectations' / 'demo'}: the expectations check does not run" \
         in res.stdout
+
+
+def _run(demo_db, target, tmp_path, *extra):
+    res = run_checks_cli("--sqlite", demo_db, "--pg", target.url, "--pg-schema", target.schema, "-q", *extra,
+                         cwd=tmp_path)
+    return res, res.stdout.splitlines()
+
+
+NOT_OBJECTS = ("-m", "not objects")  # the demo's trigger is not migrated: the objects check fails on it by design
+
+
+def test_terminal_says_what_was_compared_first_and_the_verdict_last(demo_db, copy, tmp_path):
+    res, lines = _run(demo_db, copy, tmp_path, *NOT_OBJECTS)
+    assert res.returncode == 0, res.stdout[-2000:]
+    url = copy.url.replace("postgres@", "postgres@")  # trust auth: no password in the test URL
+    assert lines[0] == f"pgparity 0.1.0: SQLite {demo_db} (13 tables) vs PostgreSQL " \
+                       f"{lines[0].split('PostgreSQL ')[1].split(' ')[0]} at {url}, schema {copy.schema}"
+    passed = json.loads((tmp_path / "reports" / "summary.json").read_text())["counts"]["passed"]
+    assert lines[-1] == f"pgparity: GO — {passed} checks passed on 13 tables (0 waived)"
+    assert "pgparity: 26 drift checks not run: they run only with -m drift (nightly, against a baseline)" in lines
+
+
+def test_no_go_names_the_failed_checks_in_one_line(demo_db, target, tmp_path):
+    migrate(demo_db, target)
+    target.sql(f"DELETE FROM {target.q('shipped_items')} WHERE id = 12")
+    res, lines = _run(demo_db, target, tmp_path, *NOT_OBJECTS)
+    assert res.returncode == 1
+    assert lines[-1].startswith("pgparity: NO-GO — 6 failed: content[shipped_items], row_count[shipped_items], ")
+    html = (tmp_path / "reports" / "index.html").read_text()
+    section = html.split("<code>shipped_items</code> — 6 failing checks")[1]
+    assert section.index("content · ") < section.index("What follows from the content difference above (row count, ")
+    assert "<td class='val'>id = 12</td>" in section
+    assert "order_id = " in section and "order_id = '" not in section  # numbers as numbers
+
+
+def test_wrong_target_stops_early_with_one_usage_error(demo_db, pg_url, tmp_path):
+    res = run_checks_cli("--sqlite", demo_db, "--pg", pg_url.replace("postgres@", "postgres:hunter2@"),
+                         "--pg-schema", "public", cwd=tmp_path)
+    assert res.returncode == 4
+    shown = pg_url.replace("postgres@", "postgres:***@")
+    assert f"pgparity: 0 of 13 SQLite tables found in PostgreSQL schema public at {shown} — wrong --pg or " \
+           "--pg-schema?" in res.stderr
+    assert "hunter2" not in res.stderr + res.stdout
+
+
+def test_a_run_that_stops_before_checking_leaves_no_verdict(demo_db, copy, tmp_path):
+    res, _ = _run(demo_db, copy, tmp_path, *NOT_OBJECTS)
+    assert res.returncode == 0 and (tmp_path / "reports" / "summary.json").exists()
+    res, _ = _run(demo_db, copy, tmp_path, "--source-tz", "Mars/Olympus")
+    assert res.returncode == 4
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir() if p.is_file()) == ["index.html"]
+    page = (tmp_path / "reports" / "index.html").read_text()
+    assert "pgparity: no verdict" in page and "Mars/Olympus" in page and "GO" not in page
+    res, _ = _run(demo_db, copy, tmp_path, "--collect-only")
+    assert res.returncode == 0
+    assert not (tmp_path / "reports" / "summary.json").exists() and not (tmp_path / "reports" / "junit.xml").exists()
+    res, _ = _run(demo_db, copy, tmp_path, "-k", "users", "-m", "counts")
+    summary = json.loads((tmp_path / "reports" / "summary.json").read_text())
+    junit = (tmp_path / "reports" / "junit.xml").read_text()
+    assert summary["counts"]["passed"] == 1 and 'tests="1"' in junit
+
+
+def test_rows_without_a_key_show_where_they_sit_not_as_data(demo_db, target, tmp_path):
+    migrate(demo_db, target)
+    target.sql(f"DELETE FROM {target.q('system_kpis')} WHERE ctid = (SELECT min(ctid) FROM "
+               f"{target.q('system_kpis')})")
+    res, _ = _run(demo_db, target, tmp_path, "-m", "content")
+    assert res.returncode == 1
+    html = (tmp_path / "reports" / "index.html").read_text()
+    section = html.split("<code>system_kpis</code> — 1 failing check")[1]
+    assert "no primary key · SQLite rowid " in section and "rowid = " not in section and "ctid = " not in section
+    assert "value = " in section and "value = '" not in section  # a REAL shown as a number
+
+
+def test_checks_accept_migrate_spellings_and_toml_typos_get_a_suggestion(demo_db, copy, tmp_path):
+    res, lines = _run(demo_db, copy, tmp_path, "--schema", copy.schema, "--exclude", "users", "--nul", "refuse",
+                      "-m", "counts")
+    assert res.returncode == 0, res.stdout[-2000:]
+    assert lines[-1] == "pgparity: GO — 12 checks passed on 12 tables (0 waived)"
+    (tmp_path / "pgparity.toml").write_text('[pgparity]\nexamples = 3\nexlude = ["users"]\n')
+    res = run_checks_cli("--sqlite", demo_db, "--pg", copy.url, cwd=tmp_path)
+    assert res.returncode == 4 and "unknown setting 'exlude' (did you mean exclude?)" in res.stderr

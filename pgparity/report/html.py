@@ -39,6 +39,8 @@ td.val{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-b
 .meta td:first-child{width:200px;color:var(--mute)}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 .legend{color:var(--mute);font-size:13px}
+.table-failures{margin:20px 0 28px}.table-failures>h3{font-size:16px}.fail h4{font-size:14.5px;margin:8px 0 4px}
+details.follows{margin-left:18px}details.follows>summary{font-weight:500;color:var(--mute)}
 @media print{main{max-width:none;padding:0}.verdict{break-inside:avoid}details{display:block}details>*{display:block}
  .fail{break-inside:avoid}a{text-decoration:none}}
 """
@@ -71,30 +73,69 @@ def _matrix(s: dict) -> str:
             "Hover a cell for its summary; failing cells link to their details.</p>")
 
 
-def _value(v) -> str:
+NUMERIC_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "decimal")
+LOCATORS = ("rowid", "ctid")  # where a row without a primary key sits: not the row's data
+
+
+def _value(v, numeric: bool = False) -> str:
+    """A value as the database holds it: NULL, a number unquoted (in a numeric column), text quoted."""
     if v is None:
         return "<i>NULL</i>"
-    if isinstance(v, dict):
-        return "<br>".join(f"{escape(str(k))} = {_value(x)}" for k, x in v.items())
+    if isinstance(v, (int, float)) or (numeric and isinstance(v, str) and _is_number(v)):
+        return escape(str(v))
     return escape(repr(v) if isinstance(v, str) else str(v))
 
 
-def _failure(f: dict) -> str:
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _row_values(row: dict | None, numeric: set[str]) -> str:
+    if not row:
+        return "<i>—</i>"
+    return "<br>".join(f"{escape(str(k))} = {_value(v, k in numeric)}" for k, v in row.items() if k not in LOCATORS)
+
+
+def _key(key: dict, numeric: set[str]) -> str:
+    if set(key) <= set(LOCATORS):  # a table without a primary key: say where, not as if it were data
+        where = ", ".join(f"{'SQLite rowid' if k == 'rowid' else 'PostgreSQL ctid'} {v}" for k, v in key.items())
+        return f"<span class='legend'>no primary key · {escape(where)}</span>"
+    return "<br>".join(f"{escape(str(k))} = {_value(v, k in numeric)}" for k, v in key.items())
+
+
+def _numeric_columns(s: dict, table: str) -> set[str]:
+    cols = (s.get("rules") or {}).get(table) or {}
+    return {c for c, r in cols.items() if (r.get("target") or "").startswith(NUMERIC_TYPES)}
+
+
+def _diff_table(rows: list[dict], numeric: set[str]) -> str:
+    body = []
+    for r in rows:
+        if r["kind"] == "changed":
+            num = r["column"] in numeric
+            src, tgt = _value(r["source"], num), _value(r["target"], num)
+        else:
+            src, tgt = _row_values(r["source"], numeric), _row_values(r["target"], numeric)
+        body.append(f"<tr><td>{escape(r['kind'])}</td><td class='val'>{_key(r['key'], numeric)}</td>"
+                    f"<td>{escape(r['column'] or '—')}</td><td class='val'>{src}</td><td class='val'>{tgt}</td></tr>")
+    return ("<table><thead><tr><th>difference</th><th>key</th><th>column</th><th>SQLite</th>"
+            f"<th>PostgreSQL</th></tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _failure(f: dict, numeric: set[str], heading: str = "h4") -> str:
     cls = "fail waived" if f["status"] == "waived" else "fail"
     title = f'{escape(f["check"].replace("_", " "))} · <code>{escape(f["table"])}</code>'
-    parts = [f'<section class="{cls}" id="{_anchor(f["table"], f["check"])}"><h3>{title} — {escape(f["status"])}</h3>',
-             f"<p>{escape(f['message'])}</p>"]
+    parts = [f'<section class="{cls}" id="{_anchor(f["table"], f["check"])}"><{heading}>{title} — '
+             f'{escape(f["status"])}</{heading}>', f"<p>{escape(f['message'])}</p>"]
     if f.get("waiver"):
         label = "Expired waiver" if "EXPIRED" in f["waiver"] else "Waiver"
         parts.append(f"<p><b>{label}:</b> {escape(f['waiver'])}</p>")
-    rows = f.get("rows") or []
-    if rows:
-        body = "".join(
-            f"<tr><td>{escape(r['kind'])}</td><td class='val'>{_value(r['key'])}</td>"
-            f"<td>{escape(r['column'] or '—')}</td><td class='val'>{_value(r['source'])}</td>"
-            f"<td class='val'>{_value(r['target'])}</td></tr>" for r in rows)
-        parts.append("<table><thead><tr><th>difference</th><th>key</th><th>column</th><th>SQLite</th>"
-                     f"<th>PostgreSQL</th></tr></thead><tbody>{body}</tbody></table>")
+    if f.get("rows"):
+        parts.append(_diff_table(f["rows"], numeric))
     elif f.get("lines"):
         parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in f["lines"]) + "</ul>")
     if f.get("more"):
@@ -104,6 +145,37 @@ def _failure(f: dict) -> str:
         parts.append(f"<details><summary>normalisation rule per column</summary><table>{rules}</table></details>")
     parts.append("</section>")
     return "".join(parts)
+
+
+# the exact rows lead; checks whose failure a content difference explains are shown as its consequences
+LEAD_ORDER = ["content", "row_count", "schema", "foreign_keys", "sequences", "drift_live", "drift"]
+FOLLOWS_CONTENT = {"row_count", "profiles", "expectations", "text", "booleans", "timestamps"}
+
+
+def _table_failures(table: str, items: list[dict], numeric: set[str]) -> str:
+    """One table's problems: the content diff first, then independent faults, then what follows from them."""
+    order = {c: i for i, c in enumerate(LEAD_ORDER)}
+    items = sorted(items, key=lambda f: order.get(f["check"], len(order)))
+    content_failed = any(f["check"] == "content" and f["status"] == "failed" for f in items)
+    lead = [f for f in items if not (content_failed and f["check"] in FOLLOWS_CONTENT and f["status"] == "failed")]
+    follow = [f for f in items if f not in lead]
+    parts = [f"<section class='table-failures'><h3><code>{escape(table)}</code> — {len(items)} failing "
+             f"check{'s' if len(items) != 1 else ''}</h3>"]
+    parts += [_failure(f, numeric) for f in lead]
+    if follow:
+        names = ", ".join(f["check"].replace("_", " ") for f in follow)
+        parts.append(f"<details class='follows'><summary>What follows from the content difference above ({escape(names)}"
+                     "): fix the rows and these pass too</summary>" + "".join(_failure(f, numeric) for f in follow)
+                     + "</details>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _failures(s: dict) -> str:
+    by_table: dict[str, list[dict]] = {}
+    for f in s["failures"]:
+        by_table.setdefault(f["table"], []).append(f)
+    return "".join(_table_failures(t, items, _numeric_columns(s, t)) for t, items in sorted(by_table.items()))
 
 
 def _rules(s: dict) -> str:
@@ -146,23 +218,35 @@ def _gx_link(s: dict) -> str:
             "the internet; this page does not).</p>")
 
 
+VERDICT_TEXT = {
+    "GO": ("✓ GO", "go", "Every check passed or is waived: the copy may replace the source."),
+    "NO-GO": ("✗ NO-GO", "nogo", "Do not cut over: the failures below must be fixed or waived."),
+    "NO DRIFT": ("✓ NO DRIFT", "go", "Every table holds its drift rule since the baseline."),
+    "DRIFT": ("✗ DRIFT", "nogo", "Tables changed in ways their drift rules do not allow, or have no baseline: see below."),
+}
+
+
+def _verdict(s: dict) -> str:
+    c = s["counts"]
+    word, cls, text = VERDICT_TEXT[s["verdict"]]
+    notes = "".join(f"<br><span class='legend'>{escape(n)}</span>" for n in s.get("notes") or [])
+    return (f'<div class="verdict {cls}"><div class="word">{word}</div>'
+            f'<div class="counts"><b>{c["failed"]}</b> failed · <b>{c["waived"]}</b> waived · '
+            f'<b>{c["passed"]}</b> passed · {c["error"]} errors · {c["skipped"]} skipped<br>{text}{notes}</div></div>')
+
+
 def render(s: dict, extra_sections: str = "") -> str:
     """The whole page for a summary (see summary.py)."""
-    c = s["counts"]
-    go = s["verdict"] == "GO"
-    verdict = (f'<div class="verdict {"go" if go else "nogo"}"><div class="word">{"✓ GO" if go else "✗ NO-GO"}</div>'
-               f'<div class="counts"><b>{c["failed"]}</b> failed · <b>{c["waived"]}</b> waived · '
-               f'<b>{c["passed"]}</b> passed · {c["error"]} errors · {c["skipped"]} skipped<br>'
-               f'{"Every check passed or is waived: the copy may replace the source." if go else "Do not cut over: the failures below must be fixed or waived."}'
-               "</div></div>")
-    failures = "".join(_failure(f) for f in s["failures"]) or "<p>No failures.</p>"
+    drift = s.get("kind") == "drift"
+    heading = "pgparity drift report" if drift else "pgparity cutover report"
+    failures = _failures(s) or "<p>No failures.</p>"
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>pgparity — {escape(s['verdict'])}</title><style>{CSS}</style></head><body><main>"
-            f"<h1>pgparity cutover report</h1><p class='sub'>{escape(Path(s['source']['path']).name)} → "
+            f"<h1>{heading}</h1><p class='sub'>{escape(Path(s['source']['path']).name)} → "
             f"{escape(s['target']['url'])} (schema {escape(s['target']['schema'])}) · {escape(s['finished_at'])}</p>"
-            f"{verdict}<h2>Tables × checks</h2>{_matrix(s)}{_gx_link(s)}<h2>Failures and waivers</h2>{failures}"
-            f"{extra_sections}<h2>Type mapping</h2>{_rules(s)}<h2>Run</h2>{_meta(s)}</main></body></html>")
+            f"{_verdict(s)}<h2>Tables × checks</h2>{_matrix(s)}{_gx_link(s)}<h2>Failures and waivers, by table</h2>"
+            f"{failures}{extra_sections}<h2>Type mapping</h2>{_rules(s)}<h2>Run</h2>{_meta(s)}</main></body></html>")
 
 
 def write_html(s: dict, out_dir: Path, extra_sections: str = "") -> Path:

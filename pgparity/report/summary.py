@@ -15,6 +15,7 @@ from ..source import file_sha256
 
 FORMAT = "pgparity-summary/1"
 STATUSES = ("passed", "failed", "waived", "error", "skipped")
+DRIFT_CHECKS = ("drift", "drift_live")  # a run of only these is a drift report: DRIFT / NO DRIFT
 
 
 def _versions() -> dict:
@@ -67,9 +68,14 @@ def build_summary(results: list[dict], cmp, started: datetime, finished: datetim
                                "description": c.rule.description if c.rule else "column missing in PostgreSQL"}
                       for c in t.columns} for t in cmp.tables}
     clean = counts["failed"] == 0 and counts["error"] == 0
-    verdict = "GO" if clean and counts["passed"] + counts["waived"] else "NO-GO"
+    kind = "drift" if results and all(r["check"] in DRIFT_CHECKS for r in results) else "parity"
+    if kind == "drift":
+        verdict = "NO DRIFT" if clean else "DRIFT"
+    else:
+        verdict = "GO" if clean and counts["passed"] + counts["waived"] else "NO-GO"
     return {
         "format": FORMAT,
+        "kind": kind,
         "verdict": verdict,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": finished.isoformat(timespec="seconds"),
@@ -101,13 +107,24 @@ SCHEMA = {
                  "counts", "tables", "failures", "rules"],
     "properties": {
         "format": {"const": FORMAT},
-        "verdict": {"enum": ["GO", "NO-GO"]},
+        "kind": {"enum": ["parity", "drift"]},
+        "verdict": {"enum": ["GO", "NO-GO", "DRIFT", "NO DRIFT"]},
         "counts": {"type": "object", "required": list(STATUSES)},
         "tables": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["status", "summary", "seconds", "findings"],
             "properties": {"status": {"enum": list(STATUSES)}}}}},
         "failures": {"type": "array", "items": {"type": "object", "required": ["table", "check", "status", "message",
-                                                                               "lines", "rows"]}},
+                                                                               "lines", "rows", "findings"],
+                                                "properties": {"findings": {"type": "array", "items": {
+                                                    "type": "object", "required": ["column", "kind", "key", "text"],
+                                                    "properties": {"column": {"type": ["string", "null"]},
+                                                                   "kind": {"type": "string"},
+                                                                   "key": {"type": ["string", "null"]},
+                                                                   "text": {"type": "string"}}}}}}},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "not_run": {"type": "object", "properties": {"drift": {"type": "integer"},
+                                                     "not_applicable": {"type": "integer"},
+                                                     "deselected": {"type": "integer"}}},
     },
 }
 

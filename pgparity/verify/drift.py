@@ -2,16 +2,21 @@
 
 A fingerprint is computed inside PostgreSQL (no rows leave the server): row count, an
 order-independent checksum of every row's text (sum of hashtextextended), max key, max updated-at,
-per column NULLs/min/max. The baseline is diff-friendly JSON meant for git; each run appends one
-line to a history file.
+per column NULLs/min/max. The baseline is diff-friendly JSON meant for git (default
+`drift/baseline.json` beside pgparity.toml, outside the reports); each run appends one line to a
+history file (default `drift/history.jsonl`).
 
 Rules per table (config `[pgparity.drift.tables.NAME]`):
-  append-only  rows may be added, never changed or removed (needs `key`; with `updated_at` the
-               incremental mode sees in-place updates too)
+  (none)       the default: any change is drift — the table must be as in the baseline
+  append-only  rows may be added, never changed or removed (needs `key`)
   reference    the table must not change at all
-  growth       [min, max] rows added per run
-Incremental mode reads only rows newer than the baseline (key above its max key, or updated-at
-after its max) plus index-friendly counts, and gives the same verdict as a full run.
+  growth       [min, max] rows added per run; with the same row count the content must be unchanged
+No baseline is not a pass: a table without one fails until `--update-baseline` accepts today's state.
+Incremental mode skips the per-column profile (a second scan); the checksums (of the whole table and
+of the rows up to the baseline's max key) are still computed by the server over every row in one
+scan, so an in-place update of an old row is seen with or without an updated-at column.
+Cannot see: a change that leaves every row's text the same (e.g. a column type change that renders
+equally), or two changes whose hashes cancel out (64-bit sums: negligible).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..sqlnames import qi, qname, sql_literal
-from .outcome import Outcome, failed, passed
+from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair, match_name
 
 BASELINE_FORMAT = "pgparity-baseline/1"
@@ -66,8 +71,9 @@ def _updated_at_column(tp: TablePair) -> str | None:
     return None
 
 
-def parse_drift(config: dict, reports: Path) -> DriftSettings:
-    """The [pgparity.drift] section (every key optional)."""
+def parse_drift(config: dict, base: Path) -> DriftSettings:
+    """The [pgparity.drift] section (every key optional); relative paths are relative to `base` (the folder of
+    pgparity.toml, else pytest's rootdir)."""
     tables = {}
     for name, spec in (config.get("tables") or {}).items():
         rule = spec.get("rule", "none")
@@ -77,8 +83,14 @@ def parse_drift(config: dict, reports: Path) -> DriftSettings:
             raise UsageError(f"drift rule for {name}: append-only needs key = \"<column>\"")
         growth = tuple(spec["growth"]) if spec.get("growth") is not None else None
         tables[name] = DriftRule(rule, spec.get("key"), spec.get("updated_at"), growth)
-    return DriftSettings(Path(config.get("baseline") or reports / "drift" / "baseline.json"),
-                         Path(config.get("history") or reports / "drift" / "history.jsonl"),
+    unknown = sorted(set(config) - {"baseline", "history", "incremental", "tables"})
+    if unknown:
+        from ..check_settings import suggest
+
+        raise UsageError(f"[pgparity.drift]: unknown setting {unknown[0]!r}"
+                         f"{suggest(unknown[0], ['baseline', 'history', 'incremental', 'tables'])}")
+    return DriftSettings(base / (config.get("baseline") or "drift/baseline.json"),
+                         base / (config.get("history") or "drift/history.jsonl"),
                          bool(config.get("incremental", False)), tables)
 
 
@@ -92,33 +104,24 @@ def _col(tp: TablePair, name: str | None) -> str | None:
 
 
 def fingerprint(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict | None, incremental: bool) -> dict:
-    """Today's fingerprint of the PostgreSQL table, computed by the server.
-
-    Full mode hashes every row; incremental mode hashes only rows past the baseline and counts the
-    rest through the key (and updated-at) — what the rules need to reach the same verdict.
-    """
+    """Today's fingerprint of the PostgreSQL table, computed by the server in one scan (plus the per-column
+    profile in full mode): counts, checksums of all rows and of the rows up to the baseline's max key."""
     t = qname(cmp.settings.schema, tp.target.name)
     key, upd = _col(tp, rule.key), _col(tp, rule.updated_at)
     row_hash = "hashtextextended(x::text, 0)::numeric"
-    exprs = ["count(*)", f"max({qi(key)})::text" if key else "NULL", f"max({qi(upd)})::text" if upd else "NULL"]
-    old = f"{qi(key)} <= {key_literal(base['max_key'])}" if key and base and base.get("max_key") else None
-    full = not incremental or rule.rule == "reference" or old is None
-    exprs.append(f"coalesce(sum({row_hash}), 0)::text" if full else "NULL")
-    exprs.append(f"count(*) FILTER (WHERE {old})" if old else "NULL")
-    exprs.append(f"coalesce(sum({row_hash}) FILTER (WHERE {old}), 0)::text" if old and full else "NULL")
-    changed_old = (f"count(*) FILTER (WHERE {old} AND {qi(upd)} > {sql_literal(base['max_updated'])})"
-                   if old and upd and base.get("max_updated") else "NULL")
-    exprs.append(changed_old)
-    where = ""
-    if not full:  # only the new rows are read; the old part is counted through the key
-        where = f" WHERE NOT ({old})" + (f" OR {qi(upd)} > {sql_literal(base['max_updated'])}"
-                                          if upd and base.get("max_updated") else "")
+    old = f"{qi(key)} <= {key_literal(base['max_key'])}" if key and base and base.get("max_key") is not None \
+        else None
+    since = sql_literal(base["max_updated"]) if old and upd and base.get("max_updated") else None
+    exprs = ["count(*)", f"max({qi(key)})::text" if key else "NULL", f"max({qi(upd)})::text" if upd else "NULL",
+             f"coalesce(sum({row_hash}), 0)::text",
+             f"count(*) FILTER (WHERE {old})" if old else "NULL",
+             f"coalesce(sum({row_hash}) FILTER (WHERE {old}), 0)::text" if old else "NULL",
+             f"count(*) FILTER (WHERE {old} AND {qi(upd)} > {since})" if since else "NULL"]
     rows, max_key, max_upd, checksum, old_rows, old_checksum, old_updated = cmp.pg_query(
         f"SELECT {', '.join(exprs)} FROM {t} x")[0]
-    new_rows = cmp.pg_query(f"SELECT count(*) FROM {t} x{where}")[0][0] if where else None
     return {"rows": rows, "checksum": checksum, "max_key": max_key, "max_updated": max_upd, "old_rows": old_rows,
-            "old_checksum": old_checksum, "old_updated": old_updated, "new_rows": new_rows,
-            "mode": "full" if full else "incremental", "profile": {} if not full else _profile(cmp, tp)}
+            "old_checksum": old_checksum, "old_updated": old_updated,
+            "mode": "incremental" if incremental else "full", "profile": {} if incremental else _profile(cmp, tp)}
 
 
 def key_literal(max_key: str) -> str:
@@ -155,44 +158,59 @@ def _short(v):
 def evaluate(tp: TablePair, rule: DriftRule, base: dict | None, today: dict) -> tuple[list[str], list[str]]:
     """(rule violations, changes since the baseline) for one table."""
     if base is None:
-        return [], ["no baseline for this table yet"]
+        return ["no baseline: create one with --update-baseline"], ["no baseline for this table yet"]
     changes, violations = [], []
     delta = today["rows"] - base["rows"]
+    same_content = today["checksum"] == base["checksum"]
     if delta:
         changes.append(f"{delta:+d} rows ({base['rows']} -> {today['rows']})")
-    if today.get("checksum") is not None and today["checksum"] != base["checksum"] and not delta:
+    if not same_content and not delta:
         changes.append("same row count, different content")
     if today.get("max_key") != base.get("max_key"):
         changes.append(f"max key {base.get('max_key')} -> {today.get('max_key')}")
-    if rule.rule == "reference":
-        if today["checksum"] != base["checksum"] or delta:
-            violations.append(f"reference table changed: {', '.join(changes) or 'content differs'}")
+    if rule.rule == "reference" and (delta or not same_content):
+        violations.append(f"reference table changed: {', '.join(changes) or 'content differs'}")
     if rule.rule == "append-only" and base.get("max_key") is not None:
-        removed = base["rows"] - (today["old_rows"] or 0)
-        if removed > 0:
-            violations.append(f"append-only: {removed} row(s) with key <= {base['max_key']} removed")
-        elif today.get("old_checksum") is not None and today["old_checksum"] != base["checksum"]:
-            violations.append(f"append-only: row(s) with key <= {base['max_key']} changed")
-        elif today.get("old_updated"):
-            violations.append(f"append-only: {today['old_updated']} row(s) with key <= {base['max_key']} updated "
-                              f"after {base['max_updated']}")
+        violations += _append_only(base, today)
+    if rule.rule == "none" and rule.growth is None and (delta or not same_content):
+        violations.append(f"changed with no drift rule that allows it: {', '.join(changes) or 'content differs'} "
+                          f"(declare rule or growth in [pgparity.drift.tables.{tp.name}])")
+    if rule.rule == "none" and rule.growth is not None and not delta and not same_content:
+        violations.append("same row count, different content: rows were changed in place")
     if rule.growth is not None and not rule.growth[0] <= delta <= rule.growth[1]:
         violations.append(f"growth {delta:+d} rows outside the expected band [{rule.growth[0]}, {rule.growth[1]}]")
     return violations, changes
 
 
-def check_drift(cmp: Comparison, tp: TablePair, ds: DriftSettings, baseline: dict) -> tuple[Outcome, dict]:
-    """The table's drift verdict against the baseline, and today's fingerprint."""
+def _append_only(base: dict, today: dict) -> list[str]:
+    removed = base["rows"] - (today["old_rows"] or 0)
+    if removed > 0:
+        return [f"append-only: {removed} row(s) with key <= {base['max_key']} removed"]
+    if today.get("old_checksum") is not None and today["old_checksum"] != base["checksum"]:
+        return [f"append-only: row(s) with key <= {base['max_key']} changed"]
+    if today.get("old_updated"):
+        return [f"append-only: {today['old_updated']} row(s) with key <= {base['max_key']} updated "
+                f"after {base['max_updated']}"]
+    return []
+
+
+def check_drift(cmp: Comparison, tp: TablePair, ds: DriftSettings, baseline: dict,
+                accepting: bool = False) -> tuple[Outcome, dict]:
+    """The table's drift verdict against the baseline, and today's fingerprint (`accepting`: today becomes
+    the baseline, so only the fingerprint matters)."""
     if tp.target is None:
-        return failed("drift", tp.name, "table missing in PostgreSQL", [f"{tp.name}: no such table"]), {}
+        return missing_table("drift", tp.name, cmp.settings.schema), {}
     rule = ds.rule_for(tp)
     base = (baseline.get("tables") or {}).get(tp.name)
     today = fingerprint(cmp, tp, rule, base, ds.incremental)
+    if accepting:
+        return passed("drift", tp.name, f"[{rule.rule}] baseline accepted: {today['rows']} rows"), today
     violations, changes = evaluate(tp, rule, base, today)
     label = f"{rule.rule}" + (f", growth {list(rule.growth)}" if rule.growth else "")
     summary = f"[{label}, {today['mode']}] " + ("; ".join(changes) if changes else "unchanged since the baseline")
     if violations:
-        return failed("drift", tp.name, summary, [f"{tp.name}: {v}" for v in violations]), today
+        return failed("drift", tp.name, summary, [Finding(f"{tp.name}: {v}", None, "drift") for v in violations]), \
+            today
     return passed("drift", tp.name, summary), today
 
 
@@ -205,13 +223,14 @@ def load_baseline(path: Path) -> dict:
     return data
 
 
-def write_baseline(path: Path, fingerprints: dict[str, dict], source: str) -> None:
+def write_baseline(path: Path, fingerprints: dict[str, dict], source: str) -> int:
     """Accept today's state: one key per table, sorted, indented (reads well in a git diff)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tables = {name: {k: v for k, v in fp.items() if k in ("rows", "checksum", "max_key", "max_updated", "profile")}
               for name, fp in sorted(fingerprints.items()) if fp.get("checksum") is not None}
     path.write_text(json.dumps({"format": BASELINE_FORMAT, "accepted_at": _now(), "source": source,
                                 "tables": tables}, indent=2, sort_keys=True) + "\n")
+    return len(tables)
 
 
 def append_history(path: Path, records: dict[str, dict]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -232,7 +233,7 @@ class SqliteSource:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
-    text = text.splitlines()[0].replace("IO: Failed to step query: ", "")
+    text = re.sub(r"^(?:[A-Z_]+: )?(?:\[SQLite\] )?Failed to \w+ query: ", "", text.splitlines()[0])
     if "malformed" in text or "not a database" in text:
         text += " (the file is damaged: try `sqlite3 FILE .recover` into a new file and migrate that)"
     return text

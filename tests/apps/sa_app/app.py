@@ -128,36 +128,47 @@ def compare(path: str, url: str, schema: str | None) -> int:
     return 1 if lines else 0
 
 
+def _cent(s: Session) -> str:
+    inv = s.scalars(select(Invoice).where(Invoice.number == "INV-000001")).one()
+    inv.amount += Decimal("0.01")
+    return f"invoice amount id='{inv.id.hex}'"
+
+
+def _microsecond(s: Session) -> str:
+    inv = s.scalars(select(Invoice).where(Invoice.number == "INV-000001")).one()
+    inv.grace += dt.timedelta(microseconds=1)
+    return f"invoice grace id='{inv.id.hex}'"
+
+
+def _uuid(s: Session) -> str:
+    s.get(Customer, 2).public_id = uuid.UUID(int=s.get(Customer, 2).public_id.int ^ 1)
+    return "customer public_id id=2"
+
+
+def _flip(s: Session) -> str:
+    s.get(Customer, 2).active = not s.get(Customer, 2).active
+    return "customer active id=2"
+
+
+def _hour(s: Session) -> str:
+    s.get(Payment, 2).paid_at += dt.timedelta(hours=1)
+    return "payment paid_at id=2"
+
+
+def _enum(s: Session) -> str:
+    c = s.get(Customer, 2)
+    c.tier = Tier.enterprise if c.tier != Tier.enterprise else Tier.free
+    return "customer tier id=2"
+
+
+DAMAGES = {"decimal_cent": _cent, "interval_microsecond": _microsecond, "uuid_changed": _uuid,
+           "boolean_flipped": _flip, "aware_hour": _hour, "enum_changed": _enum}
+
+
 def damage(url: str, schema: str | None, names: list[str]) -> list[str]:
     """Subtle changes through a Session, each on its own value; returns `table column key` per damage."""
-    eng = engine(url, schema)
-    done = []
-    with Session(eng) as session, session.begin():
-        inv = session.scalars(select(Invoice).where(Invoice.number == "INV-000001")).one()
-        cust = session.get(Customer, 2)
-        pay = session.get(Payment, 2)
-        for name in names:
-            if name == "decimal_cent":
-                inv.amount += Decimal("0.01")
-                done.append(f"invoice amount id='{inv.id.hex}'")
-            elif name == "interval_microsecond":
-                inv.grace += dt.timedelta(microseconds=1)
-                done.append(f"invoice grace id='{inv.id.hex}'")
-            elif name == "uuid_changed":
-                cust.public_id = uuid.UUID(int=cust.public_id.int ^ 1)
-                done.append("customer public_id id=2")
-            elif name == "boolean_flipped":
-                cust.active = not cust.active
-                done.append("customer active id=2")
-            elif name == "aware_hour":
-                pay.paid_at += dt.timedelta(hours=1)
-                done.append("payment paid_at id=2")
-            elif name == "enum_changed":
-                cust.tier = Tier.enterprise if cust.tier != Tier.enterprise else Tier.free
-                done.append("customer tier id=2")
-            else:
-                raise SystemExit(f"unknown damage {name}")
-    return done
+    with Session(engine(url, schema)) as session, session.begin():
+        return [DAMAGES[name](session) for name in names]
 
 
 def copy(path: str, url: str, schema: str | None) -> None:

@@ -192,3 +192,15 @@ def test_cli_float_tolerance(tmp_path, target):
     target.sql(f"UPDATE {target.q('t')} SET x = 1.001")
     res, summary = _cli(path, target, tmp_path, "-k", "content", "--float-tolerance", "2e-3")
     assert summary["verdict"] == "GO", res.stdout[-2000:]
+
+
+def test_float4_equal_only_when_the_double_is_a_float4(tmp_path, target):
+    path = _pair(tmp_path, target, "CREATE TABLE t (id INTEGER PRIMARY KEY, x REAL)", [(1, 0.5), (2, 1.25)],
+                 "CREATE TABLE t (id bigint PRIMARY KEY, x real)", [(1, 0.5), (2, 1.25)])
+    assert ("content", "t") not in _fails(path, target)
+    con = sqlite3.connect(path)
+    con.execute("UPDATE t SET x = 0.1 WHERE id = 2")  # 0.1 has no float4: PostgreSQL's real keeps 0.100000001...
+    con.commit()
+    con.close()
+    target.sql(f"UPDATE {target.q('t')} SET x = 0.1 WHERE id = 2")
+    assert "[id=2] x" in _fails(path, target)[("content", "t")]

@@ -64,7 +64,7 @@ def compare_checks(cmp: Comparison, tp: TablePair, scratch: Scratch) -> CheckRep
     if left_src or left_tgt:
         prober = _Prober(cmp, tp, scratch, names)
         for s in left_src:
-            findings += _lost(tp, s, sources, targets, prober, notes)
+            findings += _lost(tp, s, targets, prober, notes)
         for t in left_tgt:
             findings += _added(tp, t, sources, prober)
     return CheckReport(findings, notes)
@@ -85,7 +85,7 @@ def _scratch_table(cmp: Comparison, tp: TablePair, scratch: Scratch) -> str | No
 
 def _source(name: str | None, expression: str, names: dict[str, str], temp: str | None,
             scratch: Scratch) -> _Source:
-    cols = referenced_columns(expression, list(names) + [])
+    cols = referenced_columns(expression, list(names))
     tr = translate_expr(expression, names)
     canonical, problems = None, list(tr.problems)
     if tr.sql and temp:
@@ -100,13 +100,12 @@ def _source(name: str | None, expression: str, names: dict[str, str], temp: str 
 
 
 def _not_valid(tp: TablePair, s: _Source, t: PgCheck) -> Finding:
-    return Finding(f"{tp.name}: CHECK ({s.expression}) is {t.name} NOT VALID in PostgreSQL: the rows already "
-                   "there were never proven to satisfy it (VALIDATE CONSTRAINT proves them)",
+    return Finding(f"{tp.name}: CHECK ({s.expression}) was added NOT VALID in PostgreSQL ({t.name}): the rows "
+                   "already there were never proven to satisfy it (VALIDATE CONSTRAINT proves them)",
                    _one(s.columns), "check-not-valid")
 
 
-def _lost(tp: TablePair, s: _Source, sources: list[_Source], targets: list[PgCheck], prober: _Prober,
-          notes: list[str]) -> list[Finding]:
+def _lost(tp: TablePair, s: _Source, targets: list[PgCheck], prober: _Prober, notes: list[str]) -> list[Finding]:
     """A SQLite CHECK with no equal text: does PostgreSQL let through a value SQLite rejected?"""
     cols = s.columns
     tgt_names = {prober.names[c] for c in cols}

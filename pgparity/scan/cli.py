@@ -1,7 +1,7 @@
 """`pgparity scan PATH...`: the SQLite-only SQL of a Python application, with file:line and the PostgreSQL form.
 
     pgparity scan app/ [--pg URL --pg-schema S] [--format text|json]
-    python -m pgparity.scan app/
+    python -m pgparity.scan app/            (the `pgparity` console script: pgparity.scan.console)
 
 Exit codes: 0 nothing SQLite-only found; 1 constructs found (the output lists them); 2 bad usage
 (no such path); 4 PostgreSQL unreachable or the schema empty.

@@ -152,3 +152,25 @@ def test_data_only_into_an_orm_schema_is_go(tmp_path, target):
     res, summary = _cli(path, target, tmp_path, "--source-tz", "Europe/Paris", "-m",
                         "content or booleans or timestamps or text")
     assert res.returncode == 0 and summary["verdict"] == "GO", res.stdout[-3000:]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Paris", "Australia/Sydney"])
+def test_one_dst_rule_for_the_loader_and_postgresql(target, zone):
+    """reader.finish_column (what COPY receives for timestamptz) reads naive text by pgparity.timeconv, and
+    that rule is PostgreSQL's own: the same instants as PostgreSQL reading the text with TimeZone = zone."""
+    import pyarrow as pa
+
+    from pgparity.plan import ColumnPlan
+    from pgparity.reader import finish_column
+
+    days = [f"{y}-{m:02d}-{d:02d} {h:02d}:30:00" for y in (2018, 2024) for m in (3, 4, 10, 11)
+            for d in range(1, 31) for h in (0, 1, 2, 3)]
+    cplan = ColumnPlan("at", "at", "DATETIME", "timestamptz", "text-timestamptz", "", [('"at"', "text")])
+    sent = finish_column(cplan, [pa.array(days)], source_tz=zone).to_pylist()
+    target.sql(f"SET TimeZone = '{zone}'")
+    by_pg = [r[0] for r in target.sql("SELECT extract(epoch FROM t::timestamptz)::numeric FROM unnest(%s) t",
+                                      (days,))]
+    target.sql("RESET TimeZone")
+    ours = [r[0] for r in target.sql("SELECT extract(epoch FROM t::timestamptz)::numeric FROM unnest(%s) t",
+                                     (sent,))]
+    assert ours == by_pg

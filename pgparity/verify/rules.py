@@ -1,8 +1,17 @@
 """How one column is compared: the rule inferred from the two schemas, never from the migration tool.
 
 A rule says what to read on each side and how to turn both into the same canonical Arrow values,
-so that equal data hashes equal and any real change (a last float bit, one character, a zone
-shift, '' vs NULL) does not.
+so that canonical values are equal exactly when the application would read equal values: a last
+float bit, one character, a zone shift, '' vs NULL, 19.99 vs 19.989999999999998 all differ.
+
+The rules, by PostgreSQL type: integers exactly; doubles (and float4) bit for bit, an integer only
+when a double holds it exactly, or within --float-tolerance (exact_numbers.double_bits); numeric as
+exact decimal text (exact_numbers); boolean from 0/1 or boolean words; timestamp/timestamptz/date
+as microseconds/days (naive text in --source-tz by pgparity.timeconv); bytea as bytes; json/jsonb as
+canonical JSON (json_values); uuid, interval, inet/cidr, time (orm_values); anything else as text.
+
+Cannot see: what an application's driver does beyond the value (a Decimal's scale, 1.0 vs 1 in
+JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles.
 """
 
 from __future__ import annotations

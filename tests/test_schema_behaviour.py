@@ -339,3 +339,20 @@ def test_translate_expr_maps_columns_and_names_what_it_cannot_carry():
     assert bad.sql is None and bad.problems == ["json_valid() is a SQLite function PostgreSQL does not have",
                                                 "strftime() has no PostgreSQL function with SQLite's meaning"]
     assert glob_to_regex("[0-9]*.?") == "^[0-9].*\\..$"
+
+
+def test_enum_type_implies_an_in_check_until_it_gains_a_label(tmp_path, target):
+    path = tmp_path / "e.db"
+    con = sqlite3.connect(path)
+    con.executescript("CREATE TABLE o (id INTEGER PRIMARY KEY, status VARCHAR(8) NOT NULL "
+                      "CHECK (status IN ('new', 'done'))); INSERT INTO o VALUES (1, 'new'), (2, 'done');")
+    con.commit()
+    con.close()
+    target.sql(f'CREATE TYPE "{target.schema}".st AS ENUM (\'new\', \'done\')')
+    target.sql(f'CREATE TABLE {target.q("o")} (id bigint PRIMARY KEY, status "{target.schema}".st NOT NULL)')
+    target.sql(f"INSERT INTO {target.q('o')} VALUES (1, 'new'), (2, 'done')")
+    out = schema_outcome(path, target, "o")
+    assert out.ok and "is implied by the PostgreSQL type of status" in out.summary, out.message()
+    target.sql(f"ALTER TYPE \"{target.schema}\".st ADD VALUE 'lost'")
+    out = schema_outcome(path, target, "o")
+    assert ("status", "check-meaning") in kinds(out) and "status = 'lost'" in out.message()

@@ -21,7 +21,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from ..sqlnames import qi, qs
+from ..sqlnames import qi, qs, sql_literal
 from ..sqltranslate import parse_sqlite, referenced_columns, translate_expr
 from .catalog import PgCheck
 from .outcome import Finding
@@ -196,7 +196,7 @@ class _Prober:
         for c in cols:
             pair = next(p for p in self.tp.columns if p.name == c)
             probes = column_probes(pair.target.type, pair.source.type, not pair.source.notnull, nums, texts,
-                                   self._distinct(c))
+                                   self._distinct(c)) or self._enum(pair.target.type, not pair.source.notnull)
             if probes is None:
                 return None
             per_col.append(probes)
@@ -206,6 +206,19 @@ class _Prober:
         if math.prod(len(p) for p in per_col) > MAX_ROWS:
             per_col = [p[:keep - 1] + p[-1:] for p in per_col]  # the last probe is NULL when allowed
         return list(itertools.product(*per_col))
+
+    def _enum(self, pg_type: str, nullable: bool) -> list[Probe] | None:
+        """An enum type's probes are its labels: no other value can be written."""
+        try:
+            labels = [r[0] for r in self.scratch.query(
+                f"SELECT enumlabel FROM pg_enum WHERE enumtypid = {sql_literal(pg_type)}::regtype "
+                "ORDER BY enumsortorder")]
+        except ScratchError:
+            return None
+        if not labels:
+            return None
+        probes = [Probe(v, sql_literal(v), f"{sql_literal(v)}::{pg_type}") for v in labels]
+        return probes + ([Probe(None, "NULL", f"NULL::{pg_type}")] if nullable else [])
 
     def sqlite_verdicts(self, cols: list[str], exprs: list[str], rows: list[tuple]) -> list[bool] | None:
         """Whether SQLite's CHECKs let each row in (a CHECK fails only on a result that is numerically 0)."""

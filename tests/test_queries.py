@@ -30,15 +30,17 @@ APP_QUERIES = ROOT / "tests" / "fixtures" / "app" / "queries.sql"
 DIFFERENT = {"search_customers", "gift_flags", "admins", "gift_share"}  # on the demo, in a C-collation database
 
 
-def run_queries(sqlite: Path, url: str, schema: str, queries: Path, *extra: str) -> tuple[subprocess.CompletedProcess,
-                                                                                          Path]:
-    """`pytest checks/ -m queries` as a user runs it, in a fresh folder; returns the run and its reports folder."""
-    cwd = Path(tempfile.mkdtemp(prefix="pgparity-queries-"))
-    (cwd / "pgparity.toml").write_text("")
+def run_queries(sqlite: Path, url: str, schema: str, queries: Path | None, *extra: str, toml: str = "",
+                cwd: Path | None = None) -> tuple[subprocess.CompletedProcess, Path]:
+    """`pytest checks/ -m queries` as a user runs it, in a fresh folder (settings from its pgparity.toml);
+    returns the run and its reports folder. `queries` None: the default queries.sql beside pgparity.toml."""
+    cwd = cwd or Path(tempfile.mkdtemp(prefix="pgparity-queries-"))
+    (cwd / "pgparity.toml").write_text(toml)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPARITY_SQLITE")}
+    given = ("--queries", str(queries)) if queries is not None else ()
     res = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "checks"), "-p", "no:cacheprovider",
                           "-p", "pgparity.queries.pytest_options", "--pgparity-config", str(cwd / "pgparity.toml"),
-                          "--sqlite", str(sqlite), "--pg", url, "--pg-schema", schema, "--queries", str(queries),
+                          "--sqlite", str(sqlite), "--pg", url, "--pg-schema", schema, *given,
                           "-m", "queries", "-rA", *extra], capture_output=True, text=True, env=env, cwd=cwd,
                          timeout=600, check=False)
     return res, cwd / "reports"
@@ -245,3 +247,30 @@ def test_bad_queries_file_is_a_usage_error(demo_db, shared, tmp_path, text, expe
     assert res.returncode == 4, res.stdout[-2000:] + res.stderr[-2000:]
     assert expect.replace("QUERIES", str(queries)) in res.stderr
     assert "Traceback" not in res.stdout + res.stderr
+
+
+WAIVE = """
+[pgparity]
+[[pgparity.waivers]]
+table = "gift_flags"
+check = "query"
+column = "gift_flag"
+kind = "value"
+reason = "the API renders flags itself: TICKET-12"
+expires = 2999-12-31
+"""
+
+
+def test_waiver_and_default_queries_file(demo_db, shared, tmp_path):
+    """A waiver matches a query's findings exactly (check 'query', table = the query's name, column, kind);
+    queries.sql beside pgparity.toml is read without --queries."""
+    (tmp_path / "queries.sql").write_text(
+        "-- name: gift_flags\nSELECT id, 'gift:' || is_gift AS gift_flag FROM shipped_items ORDER BY id LIMIT 5;\n"
+        "-- name: gift_share\nSELECT COUNT(*) FROM shipped_items WHERE is_gift = 1;\n")
+    res, reports = run_queries(demo_db, shared.url, shared.schema, None, toml=WAIVE, cwd=tmp_path)
+    assert res.returncode == 1 and outcomes(res) == {"gift_share": "FAILED"}, res.stdout[-3000:]
+    assert "(0 passed, 1 waived)" in res.stdout
+    summary = json.loads((reports / "summary.json").read_text())
+    assert summary["tables"]["gift_flags"]["query"]["status"] == "waived"
+    section = {q["name"]: q["status"] for q in json.loads((reports / "queries.json").read_text())["queries"]}
+    assert section == {"gift_flags": "waived", "gift_share": "error"}

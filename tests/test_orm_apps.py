@@ -190,6 +190,12 @@ def test_django_serializer_reads_every_object_equal(django_sqlite, django_pg, wh
     assert "objects equal" in out
 
 
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=DJANGO_LOAD), "orm_copy"])
+def test_django_next_writes_work(django_pg, which):
+    """After the load the application's next insert into every model works (sequences, defaults, constraints)."""
+    assert "writes work" in ok(run(["writes.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": loaded(django_pg, which)["url"]}))
+
+
 def test_django_orm_damages_are_named(server, django_sqlite, django_pg, tmp_path):
     base = django_pg["orm_copy"]
     url = server.create(f"pgparity_tests_ormdmg_{os.getpid()}", template=base["name"])
@@ -244,6 +250,12 @@ def test_sqlalchemy_session_reads_every_object_equal(sa_sqlite, sa_pg, which):
     copy = loaded(sa_pg, which)
     out = ok(run(["app.py", "compare", sa_sqlite, copy["url"], "--schema", copy["schema"]], SA_APP))
     assert "objects equal" in out
+
+
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=SA_LOAD), "orm_copy"])
+def test_sqlalchemy_next_writes_work(sa_pg, which):
+    copy = loaded(sa_pg, which)
+    assert "writes work" in ok(run(["app.py", "writes", copy["url"], "--schema", copy["schema"]], SA_APP))
 
 
 def test_sqlalchemy_orm_damages_are_named(server, sa_sqlite, sa_pg, tmp_path):

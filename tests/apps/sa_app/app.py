@@ -4,6 +4,7 @@
     python app.py populate app.sqlite3          create_all + a few hundred objects through a Session
     python app.py compare app.sqlite3 URL [--schema S]   every object's attributes equal on both, else exit 1
     python app.py copy app.sqlite3 URL [--schema S]      a correct copy made by SQLAlchemy itself
+    python app.py writes URL [--schema S]       one new object per model through a Session (rolled back)
     python app.py damage URL --schema S NAME…   subtle changes through a Session; prints table column key
 """
 
@@ -171,6 +172,25 @@ def damage(url: str, schema: str | None, names: list[str]) -> list[str]:
         return [DAMAGES[name](session) for name in names]
 
 
+def writes(url: str, schema: str | None) -> str:
+    """The application's next writes work: one new object per model through a Session, rolled back."""
+    with Session(engine(url, schema)) as session:
+        cust = Customer(email="new@example.org", name="new", credit_limit=Decimal("1.00"))
+        bill = Invoice(customer=cust, number="NEW-1", amount=Decimal("2.50"), issued=dt.date(2025, 1, 1),
+                       grace=dt.timedelta(days=1), lines={"new": True})
+        session.add_all([cust, bill])
+        session.flush()
+        pay = Payment(invoice_id=bill.id, method="card", reference="new-ref", amount=Decimal("2.50"),
+                      paid_at=dt.datetime.now(UTC), recorded_at=dt.datetime(2025, 1, 1))
+        session.add(pay)
+        session.flush()
+        session.refresh(cust)
+        assert cust.signed_up is not None, "server_default gave no value"
+        made = f"writes work: customer id={cust.id}, payment id={pay.id}"
+        session.rollback()
+        return made
+
+
 def copy(path: str, url: str, schema: str | None) -> None:
     """A correct copy made by other means: SQLAlchemy reads each table from SQLite and inserts it into
     PostgreSQL (values pass through the column types both ways), then moves the serial sequences past max(id)."""
@@ -188,7 +208,7 @@ def copy(path: str, url: str, schema: str | None) -> None:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["create", "populate", "compare", "copy", "damage"])
+    ap.add_argument("command", choices=["create", "populate", "compare", "copy", "writes", "damage"])
     ap.add_argument("args", nargs="+")
     ap.add_argument("--schema")
     a = ap.parse_args(argv)
@@ -196,6 +216,8 @@ def main(argv: list[str]) -> int:
         create(a.args[0], a.schema)
     elif a.command == "populate":
         populate(a.args[0])
+    elif a.command == "writes":
+        print(writes(a.args[0], a.schema))
     elif a.command == "copy":
         copy(a.args[0], a.args[1], a.schema)
     elif a.command == "compare":

@@ -41,7 +41,6 @@ def pending(why: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(not os.environ.get("PGPARITY_ORM_PENDING"), reason=f"pending: {why}")
 
 
-DJANGO_LOAD = pending("--data-only loads Django DurationField microseconds as seconds (issue 9 §1)")
 SA_LOAD = pending("--data-only cannot load SQLAlchemy Interval (epoch-relative DATETIME text) into interval")
 PROFILE_SUMS = pending("profiles: SQLite sum() overflows on BigInteger values near 2^63 (the check errors)")
 
@@ -172,32 +171,31 @@ def loaded(copies: dict, which: str) -> dict:
     return copy
 
 
-@DJANGO_LOAD
 def test_django_data_only_loads(django_pg):
     ok(django_pg["migrate"]["load"])
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=[DJANGO_LOAD, PROFILE_SUMS]),
+@pytest.mark.parametrize("which", [pytest.param("migrate", marks=PROFILE_SUMS),
                                    pytest.param("orm_copy", marks=PROFILE_SUMS)])
 def test_django_checks_say_go(django_sqlite, django_pg, which, tmp_path):
     assert_go(django_sqlite, loaded(django_pg, which)["url"], tmp_path)
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=DJANGO_LOAD), "orm_copy"])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_django_serializer_reads_every_object_equal(django_sqlite, django_pg, which):
     out = ok(run(["compare.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(django_sqlite),
                                               "PGPARITY_DJANGO_OTHER": loaded(django_pg, which)["url"]}))
     assert "objects equal" in out
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=DJANGO_LOAD), "orm_copy"])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_django_next_writes_work(django_pg, which):
     """After the load the application's next insert into every model works (sequences, defaults, constraints)."""
     assert "writes work" in ok(run(["writes.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": loaded(django_pg, which)["url"]}))
 
 
 def test_django_orm_damages_are_named(server, django_sqlite, django_pg, tmp_path):
-    base = django_pg["orm_copy"]
+    base = loaded(django_pg, "migrate")
     url = server.create(f"pgparity_tests_ormdmg_{os.getpid()}", template=base["name"])
     damaged = ok(run(["damage.py", *DJANGO_DAMAGES], DJANGO_APP, {"PGPARITY_DJANGO_DB": url})).split("\n")
     assert_damages_named(django_sqlite, url, tmp_path, [d for d in damaged if d])

@@ -45,15 +45,33 @@ def sqlite_expr_to_pg(expr: str, tp: TablePlan) -> str:
 
 
 def constraints(plan: Plan) -> list[Statement]:
-    """Statements that follow the data: PKs, UNIQUEs, indexes, then FKs and CHECKs."""
+    """Statements that follow the data: PKs, UNIQUEs, indexes, CHECKs, generated columns, then views."""
     schema = plan.options.schema
-    taken = {t.pg_name for t in plan.tables}
+    taken = {t.pg_name for t in plan.tables} | {v.pg_name for v in plan.views}
     out: list[Statement] = []
     for tp in plan.tables:
         out += _keys_and_indexes(tp, schema, taken)
     for tp in plan.tables:
         out += _checks(tp, schema)
-    return out
+    for tp in plan.tables:
+        out += generated_columns(tp, schema)
+    return out + views(plan)
+
+
+def generated_columns(tp: TablePlan, schema: str) -> list[Statement]:
+    """ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS (expr) STORED for each translatable generated column.
+
+    Added after the data (PostgreSQL computes every row), at the end of the table: an INSERT without a
+    column list fills the same columns as in SQLite, which skips generated columns too."""
+    return [Statement(f"ALTER TABLE {qname(schema, tp.pg_name)} ADD COLUMN {qi(g.pg_name)} {g.pg_type} "
+                      f"GENERATED ALWAYS AS ({g.expression}) STORED",
+                      f"generated column {tp.pg_name}.{g.pg_name} AS ({g.expression})", optional=True)
+            for g in tp.generated if g.expression is not None]
+
+
+def views(plan: Plan) -> list[Statement]:
+    """CREATE VIEW for each translated view, in SQLite's creation order (a view may read an earlier one)."""
+    return [Statement(v.sql, f"view {v.pg_name}", optional=True) for v in plan.views if v.sql]
 
 
 def foreign_keys(plan: Plan, not_valid: bool) -> list[Statement]:
@@ -99,12 +117,33 @@ def _keys_and_indexes(tp: TablePlan, schema: str, taken: set[str]) -> list[State
         out.append(Statement(f"ALTER TABLE {target} ADD CONSTRAINT {qi(name)} PRIMARY KEY ({cols})",
                              f"primary key {tp.pg_name}({cols})"))
     for ix in tp.table.indexes:
-        if ix.origin == "pk":
-            continue
-        stmt = _index(tp, ix, schema, taken)
+        stmt = None if ix.origin == "pk" else _index(tp, ix, schema, taken)
         if stmt:
             out.append(stmt)
+        if ix.unique and ix.nocase:
+            out += _nocase_unique(tp, ix, schema, taken)
     return out
+
+
+def _nocase_unique(tp: TablePlan, ix: Index, schema: str, taken: set[str]) -> list[Statement]:
+    """SQLite's UNIQUE over COLLATE NOCASE text refuses 'Bob' next to 'bob': a unique index on lower(col).
+
+    The plain key stays as well (a FOREIGN KEY can only reference plain columns)."""
+    types = {c.name: c for c in tp.columns}
+    parts = []
+    for col, coll in zip(ix.columns, ix.collations):
+        if col is None or col not in types:
+            return []
+        c = types[col]
+        textual = c.pg_type == "text" or c.pg_type.startswith("varchar")
+        parts.append(f"lower({qi(c.pg_name)})" if textual and (coll or "").upper() == "NOCASE" else qi(c.pg_name))
+    if not any(p.startswith("lower(") for p in parts):
+        return []
+    name = _fresh(f"{tp.pg_name}_{'_'.join(ix.columns)}_nocase_key", taken)
+    where = f" WHERE {sqlite_expr_to_pg(ix.where, tp)}" if ix.where else ""
+    body = ", ".join(parts)
+    return [Statement(f"CREATE UNIQUE INDEX {qi(name)} ON {qname(schema, tp.pg_name)} ({body}){where}",
+                      f"case-insensitive unique index {name} on {tp.pg_name}({body}){where}", optional=True)]
 
 
 def _index(tp: TablePlan, ix: Index, schema: str, taken: set[str]) -> Statement | None:

@@ -183,17 +183,30 @@ def _rollback(conn) -> None:
 
 def _prepare(cur, plan: Plan, opts: LoadOptions) -> None:
     schema = plan.options.schema
-    names = [t.pg_name for t in plan.tables]
+    names = [t.pg_name for t in plan.tables] + [v.pg_name for v in plan.views]
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {qi(schema)}")
     present = existing_tables(cur, schema, names)
     if present and not opts.drop_existing:
-        raise RefusedError(f"{len(present)} table(s) already exist in schema {schema}: {', '.join(present[:8])}"
-                           f"{' ...' if len(present) > 8 else ''}; nothing was changed. Use --drop-existing to "
-                           "replace them, or --data-only to load into them")
-    if present:
-        cur.execute("DROP TABLE " + ", ".join(qname(schema, n) for n in present))
+        raise RefusedError(f"{len(present)} table(s) or view(s) already exist in schema {schema}: "
+                           f"{', '.join(present[:8])}{' ...' if len(present) > 8 else ''}; nothing was changed. "
+                           "Use --drop-existing to replace them, or --data-only to load into them")
+    _drop(cur, schema, present)
     for tp in plan.tables:
         cur.execute(ddl.create_table(tp, schema).sql)
+
+
+def _drop(cur, schema: str, names: list[str]) -> None:
+    """Drop what --drop-existing replaces: views first (they depend on the tables), then tables."""
+    if not names:
+        return
+    cur.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = ANY(%s)", (schema, names))
+    kinds = dict(cur.fetchall())
+    for kind, what in (("v", "VIEW"), ("m", "MATERIALIZED VIEW"), ("r", "TABLE"), ("p", "TABLE"),
+                       ("f", "FOREIGN TABLE")):
+        group = [n for n in names if kinds.get(n) == kind]
+        if group:
+            cur.execute(f"DROP {what} " + ", ".join(qname(schema, n) for n in group))
 
 
 def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOptions,

@@ -15,8 +15,10 @@ from .affinity import declared_kind as _kind
 from .affinity import declared_scale
 from .defaults import translate_default
 from .profile import ColumnProfile
-from .schema import Column, Schema, Table
+from .schema import Column, Generated, Schema, Table
 from .sqlnames import fit_pg_name, qs
+from .sqltranslate import translate_expr
+from .viewsql import ViewSql, translate_view
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,18 @@ class ColumnPlan:
 
 
 @dataclass
+class GeneratedPlan:
+    """A generated column: PostgreSQL computes it from the translated expression (always STORED)."""
+
+    name: str  # SQLite name
+    pg_name: str
+    pg_type: str
+    expression: str | None  # the PostgreSQL expression; None when it cannot be translated
+    stored: bool  # as declared in SQLite (VIRTUAL ones become STORED)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TablePlan:
     name: str
     pg_name: str
@@ -53,6 +67,7 @@ class TablePlan:
     rows: int
     primary_key: tuple[str, ...]  # pg column names; empty when none can be created
     notes: list[str] = field(default_factory=list)
+    generated: list[GeneratedPlan] = field(default_factory=list)
 
     def pg_column(self, sqlite_name: str) -> str:
         return next(c.pg_name for c in self.columns if c.name == sqlite_name)
@@ -63,6 +78,7 @@ class Plan:
     tables: list[TablePlan]
     options: PlanOptions
     not_migrated: list[str] = field(default_factory=list)
+    views: list[ViewSql] = field(default_factory=list)  # translated views, in SQLite's creation order
 
     def table(self, name: str) -> TablePlan:
         return next(t for t in self.tables if t.name == name)
@@ -250,8 +266,41 @@ def make_plan(schema: Schema, profiles: dict[str, dict[str, ColumnProfile]], opt
         if tplan.pg_name != name:
             tplan.notes.append(f"renamed to {tplan.pg_name!r}: PostgreSQL names hold at most 63 bytes")
         tables.append(tplan)
-    not_migrated = [f"view {v}" for v in schema.views] + [f"trigger {t}" for t in schema.triggers]
-    not_migrated += [f"virtual table {v}" for v in schema.virtual_tables]
-    for t in schema.tables:
-        not_migrated += [f"generated column {t.name}.{c}" for c in t.skipped_columns]
-    return Plan(tables, opts, not_migrated)
+    views = _plan_views(schema, tables, opts)
+    not_migrated = [f"view {v.name}: {'; '.join(v.problems)}" for v in views if v.sql is None]
+    not_migrated += [f"trigger {t.name}: triggers are not translated (port it to PL/pgSQL by hand)"
+                     for t in schema.trigger_defs]
+    not_migrated += [f"virtual table {v}: PostgreSQL has no virtual tables" for v in schema.virtual_tables]
+    for tp in tables:
+        tp.generated = [_plan_generated(tp, g, opts) for g in tp.table.generated]
+        not_migrated += [f"generated column {tp.name}.{g.name}: {'; '.join(g.problems)}"
+                         for g in tp.generated if g.expression is None]
+        tp.notes += [f"generated column {g.name}: VIRTUAL in SQLite, STORED in PostgreSQL (computed on write, "
+                     "same values)" for g in tp.generated if g.expression is not None and not g.stored]
+    return Plan(tables, opts, not_migrated, [v for v in views if v.sql is not None])
+
+
+def _plan_views(schema: Schema, tables: list[TablePlan], opts: PlanOptions) -> list[ViewSql]:
+    """Each view translated against the migrated tables' PostgreSQL names."""
+    names = {t.name.lower(): t.pg_name for t in tables}
+    taken = set(names.values())
+    for v in schema.view_defs:
+        pg = fit_pg_name(v.name.lower() if opts.lowercase_names else v.name, taken)
+        taken.add(pg)
+        names[v.name.lower()] = pg
+    columns: dict[str, dict[str, str]] = {}
+    for tp in tables:
+        spelled = {c.name.lower(): c.pg_name for c in tp.columns}
+        for g in tp.table.generated:
+            spelled.setdefault(g.name.lower(), g.name.lower() if opts.lowercase_names else g.name)
+        columns[tp.name.lower()] = spelled
+    return [translate_view(v.name, v.sql, opts.schema, names, columns) for v in schema.view_defs]
+
+
+def _plan_generated(tp: TablePlan, g: Generated, opts: PlanOptions) -> GeneratedPlan:
+    pg_name = fit_pg_name(g.name.lower() if opts.lowercase_names else g.name, {c.pg_name for c in tp.columns})
+    if not g.type.strip():
+        return GeneratedPlan(g.name, pg_name, "", None, g.stored,
+                             ["no declared type: PostgreSQL needs one for a generated column"])
+    tr = translate_expr(g.expression, {c.name: c.pg_name for c in tp.columns})
+    return GeneratedPlan(g.name, pg_name, declared_pg_type(g.type), tr.sql, g.stored, tr.problems)

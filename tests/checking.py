@@ -6,6 +6,7 @@ from pgparity.verify.booleans import boolean_columns, check_booleans
 from pgparity.verify.content_check import check_content
 from pgparity.verify.counts import check_row_count
 from pgparity.verify.foreign_keys import check_foreign_keys
+from pgparity.verify.objects import check_objects
 from pgparity.verify.outcome import Outcome
 from pgparity.verify.pairing import Comparison
 from pgparity.verify.profiles import check_profiles
@@ -25,6 +26,7 @@ CHECKS = {
     "timestamps": (check_timestamps, timestamp_columns),
     "sequences": (check_sequences, None),
     "text": (check_text, text_columns),
+    "objects": (check_objects, None),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_port import port_demo_trigger
 from tests.helpers import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,7 @@ def run_checks_cli(*args, env=None, cwd=None):
 @pytest.fixture
 def migrated(demo_db, target):
     migrate(demo_db, target)
+    port_demo_trigger(target)  # migrate.py does not translate triggers; a user ports it before cutover
     return target
 
 

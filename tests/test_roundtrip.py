@@ -32,7 +32,8 @@ def test_demo_database_round_trip(demo_db, target):
     prep = migrate(demo_db, target)
     assert len(target.tables()) == 13
     assert_same(demo_db, target.url, prep.plan)
-    assert prep.plan.not_migrated == ["view open_orders", "trigger inventory_touch"]  # said, never silently dropped
+    assert prep.plan.not_migrated == ["trigger inventory_touch: triggers are not translated (port it to PL/pgSQL "
+                                      "by hand)"]  # said, never silently dropped; the view open_orders is carried
 
 
 @pytest.mark.parametrize("folder,name", CORPUS_FILES, ids=[f"{f}/{n}" for f, n in CORPUS_FILES])

@@ -1,0 +1,222 @@
+"""Objects: what SQLite had around a table is in PostgreSQL, and PostgreSQL adds nothing that changes what
+the application reads or writes.
+
+Per table:
+- its SQLite triggers exist in PostgreSQL under the same name, fire (not disabled), at the same time
+  (BEFORE/AFTER/INSTEAD OF) on the same event. The body cannot be proven equal and is not compared.
+- its generated columns exist, are generated (a plain column goes stale on the next write), and
+  PostgreSQL's expression computes what the translated SQLite expression computes on every row present.
+- views and virtual tables belong to the database; each is checked with the first table it reads (views
+  read through other views to a table; a virtual table with `content=` goes with that table, any other
+  with the database's first table), so `pytest checks/ -k <table>` finds it. A view must exist in
+  PostgreSQL as a view (a table or materialized view does not follow writes) and return as many rows as
+  SQLite's; its rows' content is not compared. A view SQLite itself cannot run is not required.
+- PostgreSQL-only: user triggers SQLite did not have, rules (`DO INSTEAD NOTHING` drops the app's
+  writes), row-level security, and a same-named table or view in a schema searched before this one on
+  the search_path of the connecting role or any role that could be the application's.
+
+A finding about a named object carries it as its key ('trigger=inventory_touch', 'view=open_orders'),
+so a waiver can name exactly one object.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from ..schema import SqlObject
+from ..sqlnames import qi, qname, qs
+from ..sqltranslate import translate_expr
+from .outcome import Finding, Outcome, failed, missing_table, passed
+from .pairing import Comparison, TablePair, match_name
+from .pg_objects import PgObjects, pg_objects
+
+CHECK = "objects"
+_TRIGGER = re.compile(r"\bTRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\S+\.)?(?:\"(?:[^\"]|\"\")*\"|\[[^\]]*\]|`[^`]*`|\S+)"
+                      r"\s+(BEFORE|AFTER|INSTEAD\s+OF)?\s*(INSERT|UPDATE|DELETE)\b", re.I | re.S)
+
+
+def check_objects(cmp: Comparison, tp: TablePair) -> Outcome:
+    """The table's triggers, generated columns and attached views exist and behave; nothing PostgreSQL-only."""
+    if tp.target is None:
+        return missing_table(CHECK, tp.name, cmp.settings.schema)
+    objs = pg_objects(cmp)
+    views, virtual = attached(cmp).get(tp.name, ([], []))
+    findings = _triggers(cmp, tp, objs) + _generated(cmp, tp, objs) + _views(cmp, tp, views, objs)
+    findings += _virtual(tp, virtual, objs) + _pg_only(cmp, tp, objs)
+    if findings:
+        return failed(CHECK, tp.name, f"{len(findings)} object problem(s)", findings)
+    triggers = [t for t in cmp.schema.trigger_defs if t.table.lower() == tp.name.lower()]
+    said = [f"{len(triggers)} trigger(s) present (bodies not compared)" if triggers else "",
+            f"{len(tp.source.generated)} generated column(s) equal" if tp.source.generated else "",
+            f"{len(views)} view(s) with equal row counts" if views else ""]
+    return passed(CHECK, tp.name, "; ".join(s for s in said if s) or "no triggers, generated columns or views; "
+                                  "no PostgreSQL-only triggers, rules, row security or shadowing tables")
+
+
+# --- SQLite's triggers --------------------------------------------------------------------------------------
+
+def _sqlite_trigger(sql: str) -> tuple[str, str]:
+    m = _TRIGGER.search(sql)
+    if not m:
+        return "BEFORE", "?"
+    return re.sub(r"\s+", " ", (m.group(1) or "BEFORE").upper()), m.group(2).upper()
+
+
+def _triggers(cmp: Comparison, tp: TablePair, objs: PgObjects) -> list[Finding]:
+    out = []
+    pg = {t.name: t for t in objs.triggers.get(tp.target.name, [])}
+    for trig in (t for t in cmp.schema.trigger_defs if t.table.lower() == tp.name.lower()):
+        timing, event = _sqlite_trigger(trig.sql)
+        key, what = f"trigger={trig.name}", f"SQLite trigger {trig.name} ({timing} {event} ON {tp.name})"
+        name = match_name(trig.name, list(pg))
+        if name is None:
+            out.append(Finding(f"{tp.name}: {what} has no PostgreSQL counterpart: what it does on the application's "
+                               f"{event}s no longer happens (triggers are not migrated; port it, or waive)", None,
+                               "trigger-missing", key))
+            continue
+        t = pg[name]
+        if not t.fires:
+            out.append(Finding(f"{tp.name}: {what} is DISABLED in PostgreSQL (tgenabled {t.enabled!r}): it does not "
+                               "fire on the application's writes", None, "trigger-disabled", key))
+        elif t.timing != timing or event not in t.events or not t.row:
+            out.append(Finding(f"{tp.name}: {what} is {t.timing} {' OR '.join(t.events)}"
+                               f"{' FOR EACH ROW' if t.row else ' FOR EACH STATEMENT'} in PostgreSQL",
+                               None, "trigger-differs", key))
+    return out
+
+
+# --- generated columns --------------------------------------------------------------------------------------
+
+def _generated(cmp: Comparison, tp: TablePair, objs: PgObjects) -> list[Finding]:
+    out = []
+    names = [c.name for c in tp.target.columns]
+    mapping = {c.name: c.target.name for c in tp.columns if c.target is not None}
+    for g in tp.source.generated:
+        where = f"{tp.name}.{g.name}"
+        col = match_name(g.name, names)
+        if col is None:
+            out.append(Finding(f"{where}: generated column AS ({g.expression}) missing in PostgreSQL: the application "
+                               "reads a column that is not there", g.name, "generated-missing"))
+            continue
+        gen = objs.columns.get((tp.target.name, col))
+        if gen is None or gen.generated != "s":
+            out.append(Finding(f"{where}: a plain column in PostgreSQL, generated AS ({g.expression}) in SQLite: its "
+                               "values are not recomputed when the columns it reads change (they go stale on the "
+                               "next write)", g.name, "generated-plain"))
+            continue
+        tr = translate_expr(g.expression, mapping)
+        if tr.sql is None:
+            continue  # PostgreSQL computes it its own way; equality cannot be shown: said in the summary
+        n = cmp.pg_query(f"SELECT count(*) FROM {qname(cmp.settings.schema, tp.target.name)} "
+                         f"WHERE {qi(col)} IS DISTINCT FROM ({tr.sql})")[0][0]
+        if n:
+            out.append(Finding(f"{where}: PostgreSQL computes it as {gen.expression}, SQLite as {g.expression}: "
+                               f"{n} row(s) differ", g.name, "generated-expression"))
+    return out
+
+
+# --- views and virtual tables -------------------------------------------------------------------------------
+
+def attached(cmp: Comparison) -> dict[str, tuple[list[SqlObject], list[SqlObject]]]:
+    """table -> (views, virtual tables) it carries: each view with the first table it reads."""
+    if "objects_attached" in cmp.cache:
+        return cmp.cache["objects_attached"]  # type: ignore[return-value]
+    tables = [t.name for t in cmp.schema.tables]
+    views = {v.name.lower(): v for v in cmp.schema.view_defs}
+    out: dict[str, tuple[list, list]] = {}
+    for v in cmp.schema.view_defs:
+        home = _first_table(v, views, tables, set()) or (tables[0] if tables else None)
+        if home:
+            out.setdefault(home, ([], []))[0].append(v)
+    for v in cmp.schema.virtual_defs:
+        m = re.search(r"\bcontent\s*=\s*['\"]?([^'\",)\s]+)", v.sql, re.I)
+        home = match_name(m.group(1), tables) if m else None
+        home = home or (tables[0] if tables else None)
+        if home:
+            out.setdefault(home, ([], []))[1].append(v)
+    cmp.cache["objects_attached"] = out
+    return out
+
+
+def _first_table(view: SqlObject, views: dict[str, SqlObject], tables: list[str], seen: set[str]) -> str | None:
+    try:
+        tree = sqlglot.parse_one(view.sql, read="sqlite")
+    except SqlglotError:
+        return None
+    seen.add(view.name.lower())
+    for t in tree.expression.find_all(exp.Table) if isinstance(tree, exp.Create) and tree.expression else []:
+        name = match_name(t.name, tables)
+        if name:
+            return name
+        inner = views.get(t.name.lower())
+        if inner is not None and inner.name.lower() not in seen:
+            found = _first_table(inner, views, tables, seen)
+            if found:
+                return found
+    return None
+
+
+def _views(cmp: Comparison, tp: TablePair, views: list[SqlObject], objs: PgObjects) -> list[Finding]:
+    out = []
+    for v in views:
+        key = f"view={v.name}"
+        try:
+            want = cmp.source.query(f"SELECT count(*) FROM {qs(v.name)}")[0][0]
+        except Exception:  # noqa: BLE001 - the view does not run in SQLite itself: the app cannot use it there
+            continue
+        name = match_name(v.name, list(objs.relations))
+        if name is None:
+            out.append(Finding(f"{tp.name}: view {v.name} (reads {tp.name}) missing in PostgreSQL: the application's "
+                               f"SELECT ... FROM {v.name} fails", None, "view-missing", key))
+            continue
+        kind = objs.relations[name]
+        if kind != "v":
+            what = "a materialized view" if kind == "m" else "a table"
+            out.append(Finding(f"{tp.name}: view {v.name} is {what} in PostgreSQL: it does not follow the "
+                               "application's writes to the tables it reads", None, "view-materialized", key))
+        got = cmp.pg_query(f"SELECT count(*) FROM {qname(cmp.settings.schema, name)}")[0][0]
+        if got != want:
+            out.append(Finding(f"{tp.name}: view {v.name} returns {got} row(s) in PostgreSQL, {want} in SQLite",
+                               None, "view-rows", key))
+    return out
+
+
+def _virtual(tp: TablePair, virtual: list[SqlObject], objs: PgObjects) -> list[Finding]:
+    return [Finding(f"{tp.name}: virtual table {v.name} ({_module(v.sql)}) missing in PostgreSQL: the application's "
+                    f"queries on it (e.g. full-text MATCH) fail", None, "virtual-missing", f"table={v.name}")
+            for v in virtual if match_name(v.name, list(objs.relations)) is None]
+
+
+def _module(sql: str) -> str:
+    m = re.search(r"\bUSING\s+(\w+)", sql, re.I)
+    return m.group(1) if m else "virtual"
+
+
+# --- what PostgreSQL adds -----------------------------------------------------------------------------------
+
+def _pg_only(cmp: Comparison, tp: TablePair, objs: PgObjects) -> list[Finding]:
+    name = tp.target.name
+    out = []
+    sqlite = {t.name.lower() for t in cmp.schema.trigger_defs if t.table.lower() == tp.name.lower()}
+    for t in objs.triggers.get(name, []):
+        if t.fires and t.name.lower() not in sqlite:
+            out.append(Finding(f"{tp.name}: PostgreSQL trigger {t.name} ({t.timing} {' OR '.join(t.events)}) "
+                               "fires on the application's writes; SQLite has no such trigger: "
+                               f"{t.definition}", None, "pg-trigger", f"trigger={t.name}"))
+    for rule, definition in objs.rules.get(name, []):
+        out.append(Finding(f"{tp.name}: PostgreSQL rule {rule} rewrites the application's statements "
+                           f"(SQLite has none): {' '.join(definition.split())}", None, "pg-rule", f"rule={rule}"))
+    if name in objs.rls:
+        forced, policies = objs.rls[name]
+        listed = ": " + "; ".join(policies) if policies else ""
+        out.append(Finding(f"{tp.name}: row-level security is enabled{' and forced' if forced else ''} "
+                           f"in PostgreSQL with {len(policies)} policy(ies){listed}: a role other than the owner "
+                           "sees and writes only the rows the policies allow "
+                           f"({'none' if not policies else 'SQLite had no such limit'})", None, "rls"))
+    out += [Finding(f"{tp.name}: {why}: the application's unqualified {name} reads and writes that one", None,
+                    "shadowed") for why in objs.shadows.get(name, [])]
+    return out

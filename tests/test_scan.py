@@ -30,7 +30,8 @@ KIND = {"placeholder": MECHANICAL, "ifnull": MECHANICAL, "group_concat": MECHANI
         "double_quoted_string": MECHANICAL, "last_insert_rowid": MECHANICAL, "pragma": MECHANICAL,
         "autoincrement": MECHANICAL, "like_case": PERSON, "boolean_compare": PERSON, "boolean_assign": PERSON,
         "collation": PERSON, "integer_division": PERSON, "concat": PERSON, "current_timestamp_zone": PERSON,
-        "rowid": PERSON, "sqlite_catalog": PERSON, "built-at-run-time": "runtime"}
+        "rowid": PERSON, "sqlite_catalog": PERSON, "bare_group_column": PERSON, "scalar_max_min": PERSON,
+        "built-at-run-time": "runtime"}
 
 
 def expected() -> set[tuple[str, int, str]]:

@@ -212,8 +212,12 @@ def _like(st: Statement) -> Iterator[Construct]:
                         st.offset("glob"))
 
 
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ, exp.In)
+
+
 def _boolean_compare(st: Statement) -> Iterator[Construct]:
-    for node in st.tree.find_all(exp.EQ, exp.NEQ, exp.In):
+    """A column that became boolean compared with a number or a parameter (PostgreSQL: an error)."""
+    for node in st.tree.find_all(*_COMPARISONS):
         if isinstance(node.parent, exp.Update) and node.arg_key == "expressions":
             continue  # SET col = value: an assignment (boolean_assign), not a comparison
         col, other = node.this, node.expression
@@ -223,19 +227,26 @@ def _boolean_compare(st: Statement) -> Iterator[Construct]:
             if not isinstance(col, exp.Column):
                 col, other = other, col
             values = [other]
-        if type_kind(st.column_type(col)) != "boolean":
+        if type_kind(st.column_type(col)) != "boolean" or not values:
             continue
-        if values and all(isinstance(v, exp.Literal) and not v.is_string for v in values):
-            yield Construct("boolean_compare", PERSON, sql(node),
-                            _boolean_form(col, node, values),
-                            f"{col.name} became boolean: PostgreSQL has no boolean = integer (an error)",
+        if all(isinstance(v, exp.Literal) and not v.is_string for v in values):
+            yield Construct("boolean_compare", PERSON, sql(node), _boolean_form(col, node, values),
+                            f"{col.name} became boolean: PostgreSQL has no boolean {_op(node)} integer (an error)",
                             st.at(col))
+        elif all(isinstance(v, exp.Placeholder) for v in values):
+            yield Construct("boolean_compare", PERSON, sql(node), f"{sql(node, 'postgres')} with True/False bound",
+                            f"{col.name} became boolean: a parameter bound as 1/0 is an integer there (an error); "
+                            "bind Python True/False", st.at(col))
     for node in st.tree.find_all(exp.Sum, exp.Avg):
         if type_kind(st.column_type(node.this)) == "boolean":
-            yield Construct("boolean_compare", PERSON, sql(node),
-                            f"{node.key.upper()}({node.this.name}::int)",
+            yield Construct("boolean_compare", PERSON, sql(node), f"{node.key.upper()}({node.this.name}::int)",
                             f"{node.this.name} became boolean: sum()/avg() of a boolean is an error",
                             st.at(node.this))
+
+
+def _op(node: exp.Expression) -> str:
+    return {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "nullsafeeq": "IS",
+            "nullsafeneq": "IS NOT", "in": "IN"}.get(node.key, node.key)
 
 
 def _boolean_assign(st: Statement) -> Iterator[Construct]:
@@ -265,10 +276,10 @@ def _boolean_assign(st: Statement) -> Iterator[Construct]:
 
 def _boolean_form(col: exp.Column, node: exp.Expression, values: list) -> str:
     name = col.sql(dialect="postgres")
-    if isinstance(node, exp.In) or len(values) != 1:
-        return f"{name} IN (true, false)"
+    if not isinstance(node, (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)) or len(values) != 1:
+        return f"{name}::int {_op(node)} {', '.join(sql(v) for v in values)}"
     truth = values[0].this != "0"
-    if isinstance(node, exp.NEQ):
+    if isinstance(node, (exp.NEQ, exp.NullSafeNEQ)):
         truth = not truth
     return name if truth else f"NOT {name}"
 
@@ -294,8 +305,9 @@ def _integer_division(st: Statement) -> Iterator[Construct]:
         kinds = [_operand_kind(st, x) for x in (node.this, node.expression)]
         if "float" in kinds or (kinds == ["integer", "integer"]):
             continue  # a real operand: both divide exactly; two integers: both divide as integers
-        why = ("a NUMERIC column's whole values are stored as integers in SQLite and divided as integers; "
-               "PostgreSQL's numeric divides exactly") if "numeric" in kinds else \
+        why = ("SQLite divides whole values as integers (a NUMERIC column's whole values and sum() of integers are "
+               "integers there); PostgreSQL's numeric (and sum() of integers) divides exactly") \
+            if "numeric" in kinds else \
             "SQLite divides two integers as integers (5/2 = 2): check the operands' types in PostgreSQL"
         yield Construct("integer_division", PERSON, sql(node),
                         f"{node.this.sql(dialect='postgres')} / {node.expression.sql(dialect='postgres')}::numeric "
@@ -313,6 +325,11 @@ def _operand_kind(st: Statement, node: exp.Expression) -> str | None:
         return "float"
     if isinstance(node, exp.Count):
         return "integer"
+    if isinstance(node, exp.Sum):  # PostgreSQL: sum(bigint) and sum(numeric) are numeric
+        inner = _operand_kind(st, node.this)
+        return "numeric" if inner in ("integer", "numeric") else inner
+    if isinstance(node, exp.Avg):
+        return "float"  # a real in SQLite; numeric or double in PostgreSQL: both divide exactly
     return type_kind(st.column_type(node))
 
 
@@ -351,10 +368,47 @@ def _is_text(st: Statement, node: exp.Expression) -> bool:
         _is_text(st, node.this)
 
 
+def _bare_group_columns(st: Statement) -> Iterator[Construct]:
+    """A selected column that is neither grouped nor aggregated: SQLite picks a value from some row of the
+    group; PostgreSQL refuses it unless the GROUP BY holds the table's primary key."""
+    for select in st.tree.find_all(exp.Select):
+        group = select.args.get("group")
+        if group is None:
+            continue
+        grouped = {sql(g).lower() for g in group.expressions} | {g.name.lower() for g in group.expressions
+                                                                 if isinstance(g, exp.Column)}
+        if any(_is_key(st, g) for g in group.expressions):
+            continue
+        for item in select.expressions:
+            inner = item.unalias()
+            if isinstance(inner, exp.Column) and inner.name.lower() not in grouped and \
+                    sql(inner).lower() not in grouped and not inner.find_ancestor(exp.AggFunc):
+                yield Construct("bare_group_column", PERSON, sql(inner), f"{sql(inner, 'postgres')} in GROUP BY, or "
+                                f"min({sql(inner, 'postgres')})", "SQLite returns the value of an arbitrary row of "
+                                "the group for a column that is neither grouped nor aggregated; PostgreSQL refuses "
+                                "the query", st.at(inner))
+
+
+def _is_key(st: Statement, node: exp.Expression) -> bool:
+    if not isinstance(node, exp.Column):
+        return False
+    table = st.table_of(node)
+    key = st.schema.keys.get(table.lower(), ()) if table else ()
+    return len(key) == 1 and key[0].lower() == node.name.lower()
+
+
+def _scalar_max_min(st: Statement) -> Iterator[Construct]:
+    for node in st.tree.find_all(exp.Greatest, exp.Least):
+        word = "max" if isinstance(node, exp.Greatest) else "min"
+        yield Construct("scalar_max_min", PERSON, f"{word}(a, b, ...)", f"{node.key.upper()}(a, b, ...) with a "
+                        "CASE for NULLs", f"SQLite's {word}() of several values is NULL when any is NULL; PostgreSQL's "
+                        f"{node.key.upper()} ignores NULLs", st.at(node, word))
+
+
 DETECTORS: tuple[Detector, ...] = (
     _placeholders, _ifnull, _group_concat, _insert_or, _now_calls, _current_timestamp, _limit_minus_one,
     _double_quoted, _functions, _pragma, _autoincrement, _rowid, _like, _boolean_compare, _boolean_assign,
-    _order_collation, _integer_division, _concat,
+    _order_collation, _integer_division, _concat, _bare_group_columns, _scalar_max_min,
 )
 
 

@@ -102,8 +102,15 @@ def _date_node(node: exp.Expression, problems: list[str]) -> exp.Expression:
 
 def date_function(name: str, args: list[exp.Expression]) -> exp.Expression | None:
     """SQLite's date(), time(), datetime(), strftime() with 'now' or a value and simple modifiers, or None."""
-    if name == "julianday" or not args:
+    if not args:
         return None
+    if name == "julianday":
+        value = _moment(args[0], args[1:])
+        if value is None:
+            return None
+        days = exp.Div(this=exp.Extract(this=exp.var("epoch"), expression=value),
+                       expression=exp.Literal.number("86400.0"))
+        return exp.Paren(this=exp.Add(this=days, expression=exp.Literal.number("2440587.5")))
     if name == "strftime":
         fmt, rest = args[0], args[1:]
         value = _moment(rest[0], rest[1:]) if rest else None

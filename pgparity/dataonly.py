@@ -65,8 +65,8 @@ def _convert(c: ColumnPlan, target: TargetColumn, profile, unit: UnitEvidence | 
         new.select = [(q, "int")]
     elif base in ("double precision", "real"):
         new.select = [(f"CAST({q} AS REAL)", "real")]
-    elif base.startswith("interval") and unit and unit.unit:
-        new.select = [(interval_sql(q, unit.unit), "text")]
+    elif base.startswith("interval"):
+        new.select = [(interval_sql(q, unit.unit if unit else None), "text")]
     elif (base.startswith("timestamp") or base == "date") and unit and unit.unit:
         new.select = [(epoch_sql(q, unit.unit, base == "timestamp with time zone"), "text")]
         texts, _ = misfit(q, target.type, None)  # text must be a timestamp; integers are judged here
@@ -170,6 +170,9 @@ def _adapt_column(run: _Adapting, tp: TablePlan, c: ColumnPlan, tc: TargetColumn
     elif unit:
         run.notes.append(f"{tp.name}.{c.name}: numbers read as {WORDS[unit.unit]} into {tc.type} ({unit.evidence})")
         run.units[f"{tp.name}.{c.name}"] = {"unit": unit.unit, "evidence": unit.evidence}
+    if base_type(tc.type).startswith("interval") and profile.ts_texts:
+        run.notes.append(f"{tp.name}.{c.name}: timestamp texts read as the time since 1970-01-01 00:00:00 into "
+                         f"{tc.type} (how SQLAlchemy stores an Interval in SQLite)")
     return _convert(c, tc, profile, unit)
 
 

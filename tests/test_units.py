@@ -228,3 +228,14 @@ def test_integer_beyond_2_53_into_double_is_refused(tmp_path, target):
         migrate(path, target, data_only=True)
     assert "f.x: value not a number, or an integer no double holds exactly (beyond 2^53)" in str(err.value)
     assert "rowid 2: 9007199254740993" in str(err.value) and "rowid 1:" not in str(err.value)
+
+
+def test_sqlalchemy_interval_text_is_the_time_since_the_epoch(tmp_path, target):
+    """SQLAlchemy stores an Interval in SQLite as the DATETIME 1970-01-01 + the duration: no unit to choose."""
+    path = sqlite_file(tmp_path, "CREATE TABLE i (id INTEGER PRIMARY KEY, grace DATETIME);",
+                       {"i": [(1, "1970-01-31 00:00:00.000000"), (2, "1969-12-31 23:59:59.500000"),
+                              (3, "1970-01-01 00:01:14.000002"), (4, None)]})
+    target.sql(f"CREATE TABLE {target.q('i')} (id int PRIMARY KEY, grace interval)")
+    migrate(path, target, data_only=True)
+    got = target.sql(f"SELECT (extract(epoch FROM grace) * 1000000)::bigint FROM {target.q('i')} ORDER BY id")
+    assert got == [(2_592_000_000_000,), (-500_000,), (74_000_002,), (None,)]

@@ -134,3 +134,24 @@ def test_normal_read_has_no_note(tmp_path):
     sqlite3.connect(db).execute("CREATE TABLE t (x)").connection.close()
     with SqliteSource.open(db) as src:
         assert not src.immutable and src.read_note is None
+
+
+def test_stale_read_allowed_once_holds_for_the_second_scanning_connection(tmp_path):
+    """Profiles scan wide tables over two connections: the second reads the file the way the first was told to."""
+    from pgparity.migration import MigrateOptions, prepare
+
+    db = tmp_path / "wide.db"
+    cols = ", ".join(f"c{i} INTEGER" for i in range(10))
+    script = (f"import sqlite3, os\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+              f"c.execute('CREATE TABLE w ({cols})')\n"
+              "c.executemany('INSERT INTO w VALUES (' + ','.join('?' * 10) + ')', [(i,) * 10 for i in range(3000)])\n"
+              "c.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\nc.execute('UPDATE w SET c0 = -c0')\n"
+              "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", script], check=True)
+    with pytest.raises(SourceError, match="hot journal"):
+        prepare(db, MigrateOptions())
+    prep = prepare(db, MigrateOptions(allow_stale_read=True))
+    try:
+        assert prep.source.immutable and prep.profiles["w"]["c9"].integers == 3000
+    finally:
+        prep.source.close()

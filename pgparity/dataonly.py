@@ -19,7 +19,7 @@ from .load import LoadOptions, LoadResult, Progress, _copy_table, _sqlite_sequen
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
 from .sqlnames import qi, qname, qs
-from .units import WORDS, UnitEvidence, epoch_misfit_sql, epoch_sql, epoch_unit, interval_sql, interval_unit
+from .units import NUMBER_SQL, WORDS, UnitEvidence, epoch_misfit_sql, epoch_sql, epoch_unit, interval_sql, interval_unit
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,24 @@ def _convert(c: ColumnPlan, target: TargetColumn, profile, unit: UnitEvidence | 
 
 
 def _unit(src, table: str, column: str, target: TargetColumn, profile, opts, interval: UnitEvidence
-          ) -> UnitEvidence | None:
-    """The unit the column's numbers are read in, when its target type needs one (None: it does not)."""
+          ) -> tuple[UnitEvidence | None, int]:
+    """(the unit the column's numbers are read in, how many numbers) when its target type needs one
+    (None: it does not)."""
     base = base_type(target.type)
-    if base.startswith("interval") and (profile.integers or profile.reals):
-        return interval
+    q, t = qs(column), qs(table)
+    if base.startswith("interval") and (profile.integers or profile.reals or profile.texts):
+        n = src.query(f"SELECT count(*) FROM {t} WHERE {NUMBER_SQL.format(q=q)}")[0][0]
+        return (interval, n) if n else (None, 0)
     if (base.startswith("timestamp") or base == "date") and profile.integers:
-        q = qs(column)
-        lo, hi = src.query(f"SELECT min({q}), max({q}) FROM {qs(table)} WHERE typeof({q}) = 'integer'")[0]
-        return epoch_unit(lo, hi, getattr(opts, "epoch_unit", None))
-    return None
+        lo, hi = src.query(f"SELECT min({q}), max({q}) FROM {t} WHERE typeof({q}) = 'integer'")[0]
+        return epoch_unit(lo, hi, getattr(opts, "epoch_unit", None)), profile.integers
+    return None, 0
 
 
-def _unit_refusal(table: str, column: str, target: TargetColumn, profile, unit: UnitEvidence) -> Finding:
+def _unit_refusal(table: str, column: str, target: TargetColumn, count: int, unit: UnitEvidence) -> Finding:
     interval = base_type(target.type).startswith("interval")
-    n = profile.integers + (profile.reals if interval else 0)
     option = "--interval-unit {us,ms,s} (Django stores microseconds)" if interval else "--epoch-unit {s,ms,us}"
-    return Finding("refuse", table, column, "unit", n,
+    return Finding("refuse", table, column, "unit", count,
                    f"numbers going into {target.type} in an unknown unit: {unit.evidence}",
                    f"say which with {option}", unit="value")
 
@@ -164,9 +165,9 @@ def _adapt_table(run: _Adapting, tp: TablePlan, name: str, columns: list[TargetC
 def _adapt_column(run: _Adapting, tp: TablePlan, c: ColumnPlan, tc: TargetColumn):
     """One column onto its target: the unit its numbers are read in (refused when unknown), then the conversion."""
     profile = run.prep.profiles[tp.name][c.name]
-    unit = _unit(run.prep.source, tp.name, c.name, tc, profile, run.opts, run.interval)
+    unit, count = _unit(run.prep.source, tp.name, c.name, tc, profile, run.opts, run.interval)
     if unit and not unit.unit:
-        run.refusals.append(_unit_refusal(tp.name, c.name, tc, profile, unit))
+        run.refusals.append(_unit_refusal(tp.name, c.name, tc, count, unit))
     elif unit:
         run.notes.append(f"{tp.name}.{c.name}: numbers read as {WORDS[unit.unit]} into {tc.type} ({unit.evidence})")
         run.units[f"{tp.name}.{c.name}"] = {"unit": unit.unit, "evidence": unit.evidence}

@@ -26,6 +26,9 @@ WORDS = {"us": "microseconds", "ms": "milliseconds", "s": "seconds"}
 # instants from 1973-03-03 to 2242-03-16: the bands of the three units do not overlap
 EPOCH_SECONDS = (100_000_000, 2**33)
 DJANGO_MARK = "django_migrations"
+# a number, stored as one or as text of digits: in an interval it needs a unit (PostgreSQL would read seconds)
+NUMBER_SQL = ("(typeof({q}) IN ('integer','real') OR (typeof({q}) = 'text' AND trim({q}) <> '' "
+              "AND trim({q}) NOT GLOB '*[^0-9.eE+-]*' AND trim({q}) GLOB '*[0-9]*'))")
 # a text timestamp, read as the time since the epoch when it goes into an interval (SQLAlchemy's Interval)
 SINCE_EPOCH_SQL = ("(typeof({q}) = 'text' AND {q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
                    "AND julianday({q}) IS NOT NULL)")
@@ -78,11 +81,11 @@ def epoch_unit(lo: int | None, hi: int | None, stated_unit: str | None = None) -
 def interval_sql(q: str, unit: str | None) -> str:
     """SQLite expression: PostgreSQL interval input for the quoted column `q`.
 
-    Numbers are in `unit` (None: the column holds none). A timestamp text is the time since
+    Numbers (digits stored as text too) are in `unit` (None: the column holds none). A timestamp text is the time since
     1970-01-01 00:00:00 — how SQLAlchemy stores an Interval in SQLite — turned into exact
     microseconds (whole seconds by strftime('%s'), the fraction's digits as written). Other text
     goes as it is ('1 day 02:00:00' is PostgreSQL's own interval input)."""
-    numbers = f"WHEN typeof({q}) IN ('integer','real') THEN CAST({q} AS TEXT) || ' {WORDS[unit]}' " if unit else ""
+    numbers = f"WHEN {NUMBER_SQL.format(q=q)} THEN trim(CAST({q} AS TEXT)) || ' {WORDS[unit]}' " if unit else ""
     frac = f"substr(CASE WHEN instr({q}, '.') THEN substr({q}, instr({q}, '.') + 1) ELSE '' END || '000000', 1, 6)"
     since_epoch = (f"WHEN {SINCE_EPOCH_SQL.format(q=q)} THEN (CAST(strftime('%s', {q}) AS INTEGER) * 1000000 "
                    f"+ CAST({frac} AS INTEGER)) || ' microseconds' ")

@@ -239,3 +239,14 @@ def test_sqlalchemy_interval_text_is_the_time_since_the_epoch(tmp_path, target):
     migrate(path, target, data_only=True)
     got = target.sql(f"SELECT (extract(epoch FROM grace) * 1000000)::bigint FROM {target.q('i')} ORDER BY id")
     assert got == [(2_592_000_000_000,), (-500_000,), (74_000_002,), (None,)]
+
+
+def test_digits_stored_as_text_need_a_unit_too(tmp_path, target):
+    path = sqlite_file(tmp_path, "CREATE TABLE i (id INTEGER PRIMARY KEY, d TEXT);",
+                       {"i": [(1, "74000002"), (2, "1 day 02:00:00"), (3, None)]})
+    target.sql(f"CREATE TABLE {target.q('i')} (id int PRIMARY KEY, d interval)")
+    with pytest.raises(RefusedError, match=r"i.d: numbers going into interval in an unknown unit: .* \(1 value\)"):
+        migrate(path, target, data_only=True)
+    migrate(path, target, data_only=True, interval_unit="us")
+    assert target.sql(f"SELECT d::text FROM {target.q('i')} ORDER BY id") == \
+        [("00:01:14.000002",), ("1 day 02:00:00",), (None,)]

@@ -25,7 +25,8 @@ from .errors import PgParityError
 from .profile import profile_table
 from .schema import Table, inspect_schema
 from .source import SqliteSource, file_sha256
-from .sqlnames import qs
+from .sqlnames import qi, qs
+from .verify.detail import is_sensitive
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -56,6 +57,21 @@ def _unique_columns(table: Table) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
+FLOAT_EXACT = 2**53  # GX holds expectation bounds as floats: integers beyond this would be rounded
+
+
+def _min_max(gxe, column: str, lo, hi) -> list:
+    """min and max exactly as the source has them; integers beyond float precision (a bigint max of 2^63-1)
+    are checked by a query, since GX would round the bound and fail on an equal value."""
+    if not any(isinstance(v, int) and abs(v) > FLOAT_EXACT for v in (lo, hi)):
+        return [gxe.ExpectColumnMinToBeBetween(column=column, min_value=lo, max_value=lo),
+                gxe.ExpectColumnMaxToBeBetween(column=column, min_value=hi, max_value=hi)]
+    query = (f"SELECT lo, hi FROM (SELECT min({qi(column)}) AS lo, max({qi(column)}) AS hi FROM {{batch}}) m "
+             f"WHERE lo IS DISTINCT FROM {int(lo)} OR hi IS DISTINCT FROM {int(hi)}")
+    return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=query,
+                                          description=f"min and max of {column} are exactly {lo} and {hi}")]
+
+
 def build_suite(src: SqliteSource, table: Table):
     """One GX ExpectationSuite describing what the source holds for `table`."""
     gx, gxe = _gx()
@@ -72,10 +88,11 @@ def build_suite(src: SqliteSource, table: Table):
             suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=col.name))
         if kind == "boolean" and not (p.texts or p.reals or p.blobs or p.non_bool_ints):
             suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(column=col.name, value_set=[True, False]))
-        elif p.non_null and not (p.texts or p.blobs) and kind in ("integer", "real", "numeric"):
+        elif p.non_null and not (p.texts or p.blobs) and kind in ("integer", "real", "numeric") \
+                and not is_sensitive(col.name):  # a secret's min/max would be published in the Data Docs
             lo, hi = src.query(f"SELECT min({qs(col.name)}), max({qs(col.name)}) FROM {qs(table.name)}")[0]
-            suite.add_expectation(gxe.ExpectColumnMinToBeBetween(column=col.name, min_value=lo, max_value=lo))
-            suite.add_expectation(gxe.ExpectColumnMaxToBeBetween(column=col.name, min_value=hi, max_value=hi))
+            for expectation in _min_max(gxe, col.name, lo, hi):
+                suite.add_expectation(expectation)
         elif p.texts and not (p.integers or p.reals or p.blobs) and kind in ("text", "blob"):
             longest = src.query(f"SELECT max(length({qs(col.name)})) FROM {qs(table.name)}")[0][0]
             suite.add_expectation(gxe.ExpectColumnValueLengthsToBeBetween(column=col.name, max_value=longest))

@@ -85,3 +85,61 @@ def test_user_added_business_rule(demo_db, target, suites, tmp_path):
     finally:
         data["expectations"].pop()
         path.write_text(json.dumps(data))
+
+
+AWKWARD = """
+    CREATE TABLE "Order Notes" (id INTEGER PRIMARY KEY, "Note Text" TEXT NOT NULL, qty INTEGER);
+    CREATE TABLE "OrderLines" ("LineId" INTEGER PRIMARY KEY, "Amount" REAL, big INTEGER);
+    CREATE TABLE "user" (id INTEGER PRIMARY KEY, "select" TEXT, password TEXT);"""
+AWKWARD_ROWS = {"Order Notes": [(i, f"note {i}", i) for i in range(1, 6)],
+                "OrderLines": [(1, 1.5, 2**63 - 1), (2, 2.5, -(2**63)), (3, 0.0, 0)],
+                "user": [(1, "a", "pw-one"), (2, "b", "pw-two")]}
+
+
+@pytest.fixture
+def awkward(tmp_path, target):
+    from tests.build import sqlite_file
+
+    path = sqlite_file(tmp_path, AWKWARD, AWKWARD_ROWS, name="awkward.db")
+    migrate(path, target)
+    generate(path, tmp_path / "exp")
+    return path, target, tmp_path
+
+
+def test_spaces_camelcase_reserved_words_and_extreme_bigints_pass_on_a_correct_copy(awkward):
+    path, target, cwd = awkward
+    res = run_checks_cli("--sqlite", path, "--pg", target.url, "--pg-schema", target.schema, "--expectations",
+                         cwd / "exp", "-m", "gx", "-q", cwd=cwd)
+    assert res.returncode == 0, res.stdout[-3000:]
+    summary = json.loads((cwd / "reports" / "summary.json").read_text())
+    assert {t: c["expectations"]["status"] for t, c in summary["tables"].items()} == \
+        {"Order Notes": "passed", "OrderLines": "passed", "user": "passed"}
+
+
+def test_no_secret_in_any_file_under_reports(awkward, pg_url):
+    """A password-protected role (the local server trusts, but the password is in the URL) and a damaged
+    sensitive column: neither the password nor the column's values reach any report file, GX's included."""
+    path, target, cwd = awkward
+    role, secret, leaked = f"pw_{target.schema}", "S3cret-Pw-0f-the-role", "leaked-secret-value-far-too-long"
+    target.sql(f"CREATE ROLE {role} LOGIN PASSWORD '{secret}'")
+    try:
+        target.sql(f'GRANT USAGE ON SCHEMA "{target.schema}" TO {role}')
+        target.sql(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{target.schema}" TO {role}')
+        target.sql(f"UPDATE {target.q('user')} SET password = '{leaked}' WHERE id = 2")
+        url = pg_url.replace("postgres@", f"{role}:{secret}@")
+        res = run_checks_cli("--sqlite", path, "--pg", url, "--pg-schema", target.schema, "--expectations",
+                             cwd / "exp", cwd=cwd)
+        assert res.returncode == 1 and "expectations[user]" in res.stdout.splitlines()[-1]
+        files = [p for p in (cwd / "reports").rglob("*") if p.is_file()]
+        assert len(files) > 10 and any("great_expectations.yml" in p.name for p in files)
+        for p in files:
+            assert secret not in p.read_bytes().decode("utf-8", "replace"), p
+        assert secret not in res.stdout + res.stderr
+        for p in (cwd / "reports" / "gx").rglob("*"):  # GX's results and Data Docs list no sensitive value
+            assert not p.is_file() or leaked not in p.read_bytes().decode("utf-8", "replace"), p
+        summary = json.loads((cwd / "reports" / "summary.json").read_text())
+        shown = [f for f in summary["failures"] if f["check"] in ("expectations", "content")]
+        assert len(shown) == 2 and leaked not in json.dumps(shown)
+    finally:
+        target.sql(f"DROP OWNED BY {role}")
+        target.sql(f"DROP ROLE {role}")

@@ -4,6 +4,11 @@ GX runs its expectations as SQL in PostgreSQL (a SqlAlchemy execution engine: no
 into pandas). Column names in a suite are the SQLite names; each is mapped to the paired PostgreSQL
 column, so a suite also checks a copy whose names were folded to lower case. Data Docs are written
 under <reports>/gx/ and linked from index.html.
+
+Nothing secret reaches <reports>/gx/: the data source's URL is a `${PGPARITY_GX_URL}` reference that GX
+resolves from this process's environment (the yml keeps the reference), and expectations about
+sensitive columns (password, token ... and --redact) run with result_format BOOLEAN_ONLY, so neither
+GX's validation results, its Data Docs nor our report list their values.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import warnings
 from pathlib import Path
 
 from ..gx_suites import suite_dir
-from .outcome import Outcome, failed, passed
+from .detail import is_sensitive
+from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 DOCS_INDEX = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
+URL_VARIABLE = "PGPARITY_GX_URL"  # GX substitutes ${PGPARITY_GX_URL} from the environment; files keep the name
 
 
 def suite_path(cmp: Comparison, tp: TablePair) -> Path:
@@ -52,25 +59,38 @@ class _Gx:
         self.context = gx.get_context(mode="file", project_root_dir=str(root.resolve()))
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         # the generic SQL source: GX's Postgres one insists on a host, and a throwaway server has a socket
+        os.environ[URL_VARIABLE] = _sqlalchemy_url(cmp.pg_url)
         self.source = self.context.data_sources.add_or_update_sql(
-            "pgparity_target", connection_string=_sqlalchemy_url(cmp.pg_url).replace("$", "\\$"))
+            "pgparity_target", connection_string="${" + URL_VARIABLE + "}")
         self.docs = root / DOCS_INDEX
 
-    def validate(self, cmp: Comparison, tp: TablePair, data: dict):
-        gx = self.gx
+    def validate(self, cmp: Comparison, tp: TablePair, data: dict) -> list:
+        """The results of every expectation of the table's suite; those about sensitive columns run apart, with
+        result_format BOOLEAN_ONLY, so no value of theirs is stored or shown."""
         name = f"pgparity_{tp.name}"
         for asset in list(self.source.assets):
             if asset.name == name:
                 self.source.delete_asset(name)
-        asset = self.source.add_table_asset(name, table_name=tp.target.name, schema_name=cmp.settings.schema)
+        # quoted: GX folds an unquoted name to lower case ("OrderLines", "Order Notes" would not be found)
+        asset = self.source.add_table_asset(name, table_name=f'"{tp.target.name}"', schema_name=cmp.settings.schema)
         batch = asset.add_batch_definition_whole_table("whole_table")
-        suite = gx.ExpectationSuite(name=name, expectations=[], meta=data.get("meta", {}))
-        for spec in _mapped(tp, data.get("expectations", [])):
+        specs = _mapped(tp, data.get("expectations", []))
+        secret = [e for e in specs if "column" in e["kwargs"] and _sensitive(tp, e["kwargs"]["column"], cmp.redact)]
+        plain = [e for e in specs if e not in secret]
+        results = []
+        for suffix, group, fmt in (("", plain, "SUMMARY"), ("__sensitive", secret, "BOOLEAN_ONLY")):
+            if group:
+                results += self._run(name + suffix, batch, group, data.get("meta", {}), fmt).results
+        return results
+
+    def _run(self, name: str, batch, specs: list[dict], meta: dict, result_format: str):
+        suite = self.gx.ExpectationSuite(name=name, expectations=[], meta=meta)
+        for spec in specs:
             suite.add_expectation_configuration(_configuration(spec))
         suite = self.context.suites.add_or_update(suite)
         definition = self.context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        return definition.run(result_format="SUMMARY")
+            self.gx.ValidationDefinition(name=name, data=batch, suite=suite))
+        return definition.run(result_format=result_format)
 
     def build_docs(self) -> Path:
         self.context.build_data_docs()
@@ -81,6 +101,10 @@ def _configuration(spec: dict):
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     return ExpectationConfiguration(type=spec["type"], kwargs=spec.get("kwargs", {}), meta=spec.get("meta") or {})
+
+
+def _sensitive(tp: TablePair, pg_column, redact: tuple[str, ...]) -> bool:
+    return is_sensitive(_sqlite_column(tp, pg_column) or "", redact)
 
 
 def _mapped(tp: TablePair, expectations: list[dict]) -> list[dict]:
@@ -109,23 +133,35 @@ def check_expectations(cmp: Comparison, tp: TablePair) -> Outcome:
     """Every expectation of the table's suite holds in PostgreSQL."""
     path = suite_path(cmp, tp)
     if tp.target is None:
-        return failed("expectations", tp.name, "table missing in PostgreSQL", [f"{tp.name}: no such table"])
+        return missing_table("expectations", tp.name, cmp.settings.schema)
     data = json.loads(path.read_text())
-    result = gx_for(cmp).validate(cmp, tp, data)
-    lines = []
-    for r in result.results:
-        if r.success:
-            continue
-        cfg = r.expectation_config
-        args = ", ".join(f"{k}={v!r}" for k, v in cfg.kwargs.items() if k not in ("batch_id",))
-        res = r.result or {}
-        seen = res.get("observed_value")
-        detail = f"observed {seen!r}" if seen is not None else \
-            f"{res.get('unexpected_count')} unexpected, e.g. {res.get('partial_unexpected_list', [])[:3]}"
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            detail = "could not run: " + str(r.exception_info.get("exception_message", ""))[:200]
-        lines.append(f"{tp.name}: {cfg.type}({args}): {detail}")
-    total = len(result.results)
-    if lines:
-        return failed("expectations", tp.name, f"{len(lines)} of {total} expectation(s) failed ({path})", lines)
+    results = gx_for(cmp).validate(cmp, tp, data)
+    findings = [_finding(cmp, tp, r) for r in results if not r.success]
+    total = len(results)
+    if findings:
+        return failed("expectations", tp.name, f"{len(findings)} of {total} expectation(s) failed ({path})", findings)
     return passed("expectations", tp.name, f"{total} expectation(s) hold ({path})")
+
+
+def _finding(cmp: Comparison, tp: TablePair, r) -> Finding:
+    """One failed expectation: its arguments and what GX observed (no values of a sensitive column)."""
+    cfg = r.expectation_config
+    args = ", ".join(f"{k}={v!r}" for k, v in cfg.kwargs.items() if k not in ("batch_id", "result_format"))
+    column = _sqlite_column(tp, cfg.kwargs.get("column"))
+    res = r.result or {}
+    seen = res.get("observed_value")
+    if column and is_sensitive(column, cmp.redact):
+        detail = "failed (values of a sensitive column are not shown)"
+    elif seen is not None:
+        detail = f"observed {seen!r}"
+    else:
+        detail = f"{res.get('unexpected_count')} unexpected, e.g. {res.get('partial_unexpected_list', [])[:3]}"
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        detail = "could not run: " + str(r.exception_info.get("exception_message", ""))[:200]
+    return Finding(f"{tp.name}: {cfg.type}({args}): {detail}", column, "expectation")
+
+
+def _sqlite_column(tp: TablePair, pg_name) -> str | None:
+    if pg_name is None:
+        return None
+    return next((c.name for c in tp.columns if c.target is not None and c.target.name == pg_name), str(pg_name))

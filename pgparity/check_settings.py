@@ -18,10 +18,11 @@ from .errors import UsageError
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
             "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports",
-            "expectations": "expectations", "drift": {}, "snapshot_lock": None, "allow_immutable": False}
+            "expectations": "expectations", "drift": {}, "snapshot_lock": None, "allow_stale_read": False}
 OTHER_KEYS = ("sqlite", "pg", "waivers")
 # one vocabulary with migrate.py: its spellings are accepted in pgparity.toml too
-FILE_ALIASES = {"pg_schema": "schema", "exclude_table": "exclude", "table": "tables", "nul": "nul_policy"}
+FILE_ALIASES = {"pg_schema": "schema", "exclude_table": "exclude", "table": "tables", "nul": "nul_policy",
+                "allow_immutable": "allow_stale_read"}
 NUL_ALIASES = {"refuse": "fail"}  # migrate.py's --nul refuse is the checks' --nul-policy fail
 PATH_KEYS = ("sqlite", "reports", "expectations", "snapshot_lock")
 

@@ -55,8 +55,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 "taken (for dual writers that take the same lock)")
     g.addoption("--expectations", metavar="DIR", help="Great Expectations suites root (default expectations; "
                 "suites of app.db live in DIR/app/)")
-    g.addoption("--allow-immutable", action="store_true", default=None,
-                help="read a SQLite file that cannot be opened normally with immutable=1 (ignores its WAL/journal)")
+    g.addoption("--allow-stale-read", "--allow-immutable", dest="allow_stale_read", action="store_true",
+                default=None, help="when the file can only be read with immutable=1, read it even though its WAL "
+                "or hot journal holds writes the main file lacks (as migrate.py --allow-stale-read)")
 
 
 def _running_checks(config: pytest.Config) -> bool:
@@ -82,13 +83,14 @@ def resolve_settings(config: pytest.Config) -> dict:
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
            "reports": path("--reports"), "expectations": path("--expectations"),
            "snapshot_lock": config.getoption("--snapshot-lock"),
-           "allow_immutable": config.getoption("--allow-immutable")}
+           "allow_stale_read": config.getoption("--allow-stale-read")}
     try:
         found = check_settings.find_config(config.getoption("--pgparity-config"), config.rootpath)
         return check_settings.resolve(cli, check_settings.read_config(found), config.rootpath)
-    except PgParityError as exc:
-        fallback = path("--reports") or str(config.rootpath / "reports")
-        _stop(fallback, f"pgparity: {exc}")
+    except PgParityError as exc:  # the reports folder this run would have used, as far as it is known
+        given = config.getoption("--pgparity-config")
+        folder = Path(given).resolve().parent if given else config.rootpath
+        _stop(path("--reports") or str(folder / "reports"), f"pgparity: {exc}")
 
 
 def _stop(reports: str, message: str):
@@ -187,13 +189,18 @@ def _open_comparison(config: pytest.Config, s: dict):
 
 
 def _source_options(s: dict) -> dict:
-    """Options the SQLite reader accepts (allow_immutable where the engine offers it)."""
+    """How the SQLite file may be read: --allow-stale-read is handed to the reader (SqliteSource remembers it
+    for the file when the comparison cannot pass it on itself)."""
     import inspect
 
+    from pgparity.source import SqliteSource
     from pgparity.verify.pairing import Comparison
 
-    if s.get("allow_immutable") and "allow_immutable" in inspect.signature(Comparison).parameters:
-        return {"allow_immutable": True}
+    if not s.get("allow_stale_read"):
+        return {}
+    if "allow_stale_read" in inspect.signature(Comparison).parameters:
+        return {"allow_stale_read": True}
+    SqliteSource.open(s["sqlite"], allow_stale_read=True).close()  # registers the permission for this file
     return {}
 
 
@@ -211,10 +218,9 @@ def _refuse_wrong_target(cmp, s: dict) -> None:
 
 
 def _source_notes(cmp) -> list[str]:
-    note = getattr(cmp.source, "note", None) or (
-        "the SQLite file was read with immutable=1: its WAL or journal (uncommitted or unmerged writes) was ignored"
-        if getattr(cmp.source, "immutable", False) else None)
-    return [note] if note else []
+    """How the SQLite file was read when it was not the normal snapshot (immutable=1), as the reader says it."""
+    note = getattr(cmp.source, "read_note", None)
+    return [f"read mode: {note}"] if note else []
 
 
 def _gx_notes(cmp, s: dict) -> list[str]:

@@ -118,3 +118,33 @@ def corpus(*parts: str) -> Path:
         pytest.fail(f"corpus file {path} not present (tests/corpus/ ships with the repository; "
                     f"PGPARITY_CORPUS={os.environ.get('PGPARITY_CORPUS', '')!r})")
     return path
+
+
+REPO = Path(__file__).resolve().parents[1]
+USER_STATE = ("reports", "expectations", "drift", "pgparity.toml", ".pgparity/server.json")
+
+
+def _state() -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file a user's own runs leave in the repository."""
+    files = {}
+    for name in USER_STATE:
+        root = REPO / name
+        for p in [root] if root.is_file() else (root.rglob("*") if root.is_dir() else []):
+            if p.is_file():
+                st = p.stat()
+                files[str(p.relative_to(REPO))] = (st.st_size, st.st_mtime_ns)
+    return files
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic():
+    """The project's tests never read or write what a user's `make demo` left in the repository."""
+    before = _state()
+    yield
+    after = _state()
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    if changed:  # a warning, not a failure: another process (make demo, a parallel run) may have written them
+        import warnings
+
+        warnings.warn(f"the user's files in the repository changed during the tests: {', '.join(changed[:10])} "
+                      "(a test that runs migrate.py or pytest checks/ without its own --reports/cwd?)", stacklevel=1)

@@ -2,6 +2,8 @@
 the terminal says what was compared and the verdict, a wrong target stops early, reports are never stale."""
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 
@@ -10,6 +12,7 @@ import pytest
 from pgparity.gx_suites import generate
 from tests.helpers import migrate
 from tests.test_check_suite_cli import ROOT, run_checks_cli
+from tests.test_source_read_modes import stale_wal  # noqa: F401 - a fixture
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +137,34 @@ def test_checks_accept_migrate_spellings_and_toml_typos_get_a_suggestion(demo_db
     (tmp_path / "pgparity.toml").write_text('[pgparity]\nexamples = 3\nexlude = ["users"]\n')
     res = run_checks_cli("--sqlite", demo_db, "--pg", copy.url, cwd=tmp_path)
     assert res.returncode == 4 and "unknown setting 'exlude' (did you mean exclude?)" in res.stderr
+
+
+def test_a_stale_read_is_refused_unless_allowed_and_then_said(request, target, tmp_path):
+    """The checks read the SQLite file as migrate.py does: a file that can only be read with immutable=1 while its
+    WAL holds writes is refused (usage error) unless --allow-stale-read, and then the terminal and summary say so."""
+    from tests.test_source_read_modes import _as_user
+
+    db, reports = request.getfixturevalue("stale_wal")
+    copy = tmp_path / "copy.db"
+    src = sqlite3.connect(db.parent.parent / "writer" / "app.db")
+    src.execute(f"VACUUM INTO '{copy}'")
+    src.close()
+    migrate(copy, target)
+    config = reports / "pgparity.toml"
+    config.write_text("")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPARITY_SQLITE")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+
+    def checks(*extra):
+        return subprocess.run([*_as_user(), sys.executable, "-m", "pytest", str(ROOT / "checks"), "-p",
+                               "no:cacheprovider", "--pgparity-config", str(config), "--sqlite", str(db), "--pg",
+                               target.url, "--pg-schema", target.schema, "-m", "counts", "-q", *extra],
+                              capture_output=True, text=True, env=env, cwd="/", timeout=300, check=False)
+
+    res = checks()
+    assert res.returncode == 4 and "--allow-stale-read" in res.stderr, res.stdout[-2000:] + res.stderr[-2000:]
+    res = checks("--allow-immutable")  # migrate.py's other spelling
+    assert "pgparity: read mode: app.db was read with immutable=1" in res.stdout, res.stdout[-3000:]
+    summary = json.loads((reports / "reports" / "summary.json").read_text())
+    assert any(n.startswith("read mode: app.db was read with immutable=1") for n in summary["notes"])
+    assert "read with immutable=1" in (reports / "reports" / "index.html").read_text()

@@ -211,24 +211,32 @@ def _roles(cmp: Comparison, user: str) -> list[str]:
     return [user] + [r[0] for r in rows if r[0] != user]
 
 
+_SETTINGS = ("session_replication_role", "search_path")
+_SOURCES = {"database": "database {db}", "user": "role {user}", "database user": "role {user} in database {db}",
+            "client": "the connection (client options)", "session": "the connection",
+            "configuration file": "the server configuration", "default": "the server default"}
+
+
 def _sessions(cmp: Comparison, out: PgObjects) -> None:
+    """Each role's session_replication_role and search_path: the connecting user's as this session has them
+    (URL options and role/database settings applied), other roles' by PostgreSQL's precedence."""
     user, db, table = _settings(cmp)
-    server = dict(cmp.pg_query("SELECT name, boot_val FROM pg_settings "
-                               "WHERE name IN ('session_replication_role', 'search_path')"))
-    srr, path = cmp.pg_query("SELECT current_setting('session_replication_role'), current_setting('search_path')")[0]
-    mine = {"session_replication_role": srr, "search_path": path}
-    for setting in ("session_replication_role", "search_path"):
-        if _effective(table, db, user, setting) is None:  # the connecting user sees the server's own value
-            server[setting] = mine[setting]
+    mine = {name: (value, _SOURCES.get(source, source).format(db=db, user=user), source, boot)
+            for name, value, source, boot in cmp.pg_query(
+                "SELECT name, setting, source, boot_val FROM pg_settings WHERE name IN "
+                "('session_replication_role', 'search_path')")}
+    server = {name: value if source in ("default", "configuration file", "command line", "environment variable")
+              else boot for name, (value, _, source, boot) in mine.items()}
     paths: dict[str, list[str]] = {}
     for role in _roles(cmp, user):
-        srr = _effective(table, db, role, "session_replication_role")
-        value, where = srr or (server["session_replication_role"], "the server configuration")
+        found = {name: (mine[name][0], mine[name][1]) if role == user else
+                 _effective(table, db, role, name) or (server[name], "the server configuration")
+                 for name in _SETTINGS}
+        value, where = found["session_replication_role"]
         if value.strip().strip("'\"").lower() == "replica":
             out.replica.append(f"{where} (session_replication_role = replica)")
-        path = _effective(table, db, role, "search_path")
-        value, where = path or (server["search_path"], "the server configuration")
-        paths.setdefault(value, []).append(f"role {role}" + (f", set on {where}" if path else ""))
+        value, where = found["search_path"]
+        paths.setdefault(value, []).append(f"role {role}, set on {where}")
     out.replica = sorted(set(out.replica))
     _shadows(cmp, paths, out)
 

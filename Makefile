@@ -16,7 +16,7 @@ demo: install  ## demo DB -> migrate into the embedded PostgreSQL -> GX suites -
 	$(BIN)/python -m pgparity.demo demo.db --rows $(ROWS)
 	env -u DATABASE_URL $(BIN)/python migrate.py demo.db --drop-existing
 	$(BIN)/python -m pgparity.gx_suites demo.db
-	env -u DATABASE_URL $(BIN)/python -m pytest checks/ --sqlite demo.db -q
+	env -u DATABASE_URL $(BIN)/python -m pytest checks/ --pgparity-config demo.pgparity.toml -q
 
 test: install  ## the project's own tests, against a real PostgreSQL
 	$(BIN)/python -m pytest tests/ -q -rs

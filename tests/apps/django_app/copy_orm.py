@@ -18,6 +18,7 @@ from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 from django.db.migrations.recorder import MigrationRecorder  # noqa: E402
+from django.db.models import JSONField, Value  # noqa: E402
 
 
 def ordered_models() -> list:
@@ -34,6 +35,19 @@ def ordered_models() -> list:
     return done
 
 
+def json_nulls(model, rows: list) -> list:
+    """Django reads JSON `null` and SQL NULL both as None and writes None as SQL NULL: keep JSON `null` as is."""
+    for field in (f for f in model._meta.concrete_fields if isinstance(f, JSONField)):
+        with connections["default"].cursor() as cur:
+            cur.execute(f'SELECT "{model._meta.pk.column}" FROM "{model._meta.db_table}" WHERE "{field.column}" = %s',
+                        ["null"])
+            keys = {model._meta.pk.to_python(k) for (k,) in cur.fetchall()}
+        for obj in rows:
+            if obj.pk in keys:
+                setattr(obj, field.attname, Value(None, JSONField()))
+    return rows
+
+
 def main() -> None:
     call_command("flush", database="other", interactive=False, inhibit_post_migrate=True, verbosity=0)
     recorder = MigrationRecorder(connections["other"]).Migration
@@ -42,7 +56,8 @@ def main() -> None:
         recorder.objects.using("other").all().delete()
         recorder.objects.using("other").bulk_create(recorder.objects.using("default").order_by("pk"))
         for model in models:
-            model.objects.using("other").bulk_create(model._base_manager.using("default").order_by("pk"))
+            rows = json_nulls(model, list(model._base_manager.using("default").order_by("pk")))
+            model.objects.using("other").bulk_create(rows)
         reset = connections["other"].ops.sequence_reset_sql(no_style(), models + [recorder])
         with connections["other"].cursor() as cur:
             for statement in reset:

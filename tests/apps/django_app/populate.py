@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 import django
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djproj.settings")
 django.setup()
@@ -19,6 +20,7 @@ from django.contrib.auth.models import Group, Permission, User  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.db.models import JSONField, Value  # noqa: E402
 from shop.models import Category, Order, OrderLine, Product, ProductDetail, Supplier, Tag  # noqa: E402
 
 UTC = dt.UTC
@@ -34,12 +36,17 @@ IPS = ["10.0.2.2", "2001:db8::1", "::ffff:10.0.2.2", "fe80::1ff:fe23:4567:890a",
 TIMES = [dt.time(0, 0), dt.time(23, 59, 59, 999999), dt.time(12, 30), dt.time(8, 0, 0, 1), None]
 
 
+def at(value: dt.datetime) -> dt.datetime:
+    """Aware in UTC with USE_TZ; else the same wall time, naive, as an app without USE_TZ writes local times."""
+    return value if settings.USE_TZ else value.replace(tzinfo=None)
+
+
 def stamp(rng: random.Random, i: int) -> dt.datetime:
-    """Aware datetimes: every fourth at midnight UTC, others with seconds and microseconds, some on DST days."""
+    """Every fourth at midnight, others with seconds and microseconds, some on DST days."""
     base = dt.datetime(2024, 3, 31, 0, 0, tzinfo=UTC) + dt.timedelta(days=i * 3)
     if i % 4 == 0:
-        return base
-    return base + dt.timedelta(seconds=rng.randrange(86400), microseconds=rng.choice([0, 1, 500000, 999999]))
+        return at(base)
+    return at(base + dt.timedelta(seconds=rng.randrange(86400), microseconds=rng.choice([0, 1, 500000, 999999])))
 
 
 def people() -> list[User]:
@@ -100,6 +107,27 @@ def orders(rng: random.Random, users: list[User], products: list[Product]) -> No
                                      discount=[Decimal("0"), Decimal("0.1250"), Decimal("9.9999")][j % 3])
 
 
+def edges(users: list[User]) -> None:
+    """Values at the edges of each type: infinities, JSON scalars and JSON null, empty bytes, year 1 and 9999."""
+    cat = Category.objects.create(name="edges", slug="edges")
+    sup = Supplier.objects.create(name="", email="e@example.com", since=dt.date(1, 1, 1), server_ip="::")
+    rows = [(float("inf"), "a JSON string", b"", dt.date(9999, 12, 31), dt.time(23, 59, 59, 999999)),
+            (float("-inf"), 42, b"\x00", dt.date(1, 1, 1), dt.time(0, 0, 0, 1)),
+            (5e-324, 3.14, bytes(range(256)), dt.date(1900, 2, 28), dt.time(12, 0)),
+            (1e300, Value(None, JSONField()), None, dt.date(2000, 2, 29), None),
+            (0.1 + 0.2, True, b"x" * 1000, dt.date(1970, 1, 1), dt.time(1, 2, 3))]
+    for i, (weight, attrs, thumb, day, opens) in enumerate(rows):
+        Product.objects.create(sku=f"EDGE-{i}", name="é" * 200 if i == 0 else "e\u0301", slug=f"edge-{i}",
+                               price=Decimal("999999999999.99") if i == 0 else Decimal("-0.00") + i,
+                               weight_kg=weight, stock=0, views=2**63 - 1 - i, category=cat, supplier=sup,
+                               attributes=attrs, thumbnail=thumb, released=day, opens_at=opens,
+                               lead_time=dt.timedelta(days=106751) if i == 0 else dt.timedelta(days=-106751 + i),
+                               updated=at(dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) if i == 0 else
+                                          dt.datetime(1, 1, 1, 0, 0, tzinfo=UTC) + dt.timedelta(days=i)))
+    Order.objects.create(customer=users[0], email="edge@example.com", total=Decimal("0"), client_ip="0.0.0.0",
+                         placed_at=at(dt.datetime(2024, 10, 27, 2, 30, tzinfo=UTC)), payload=Value(None, JSONField()))
+
+
 def admin_traces(users: list[User]) -> None:
     ct = ContentType.objects.get_for_model(Order)
     for o in Order.objects.order_by("pk")[:5]:
@@ -116,6 +144,7 @@ def main() -> None:
         users = people()
         products = catalogue(rng)
         orders(rng, users, products)
+        edges(users)
         admin_traces(users)
 
 

@@ -2,6 +2,7 @@
 
 PGPARITY_DJANGO_DB      the 'default' database: a SQLite path, or a postgresql:// URL
 PGPARITY_DJANGO_OTHER   optional second alias 'other' (same forms), to read one object from both
+PGPARITY_DJANGO_USE_TZ  "1" (default) aware datetimes stored in UTC; "0" naive local times in TIME_ZONE
 """
 
 import os
@@ -14,7 +15,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = "pgparity-test-project-not-secret"
 DEBUG = False
 ALLOWED_HOSTS: list[str] = []
-USE_TZ = True
+USE_TZ = os.environ.get("PGPARITY_DJANGO_USE_TZ", "1") == "1"  # "0": naive local times in TIME_ZONE (older apps)
 TIME_ZONE = "Europe/Paris"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "djproj.urls"

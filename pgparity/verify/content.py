@@ -3,6 +3,9 @@
 Each side is read once, in Arrow batches, both sides at the same time; values are turned into the
 rule's canonical form and hashed per row (vectorised, polars); memory holds one batch plus
 (key, hash) per row. Only when the checksums differ are the differing rows fetched again, by key.
+In the same pass each side's table facts (column_facts: NULLs, distinct, min, max, exact sums, lengths,
+true/false counts of the canonical values) are gathered from the same batches, for the checks that
+read them (facts.facts_of).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pyarrow as pa
 from ..affinity import affinity
 from ..errors import SourceError
 from ..sqlnames import qi, qname, qs, sql_literal
+from .column_facts import FactsScan, SideFacts, TableFacts, distinct_limit
 from .pairing import Comparison, TablePair
 from .rules import canonical_source, canonical_target, split_raw
 
@@ -50,6 +54,7 @@ class ContentResult:
     attributed_rows: int = 0
     keyed: bool = True
     seconds: float = 0.0
+    facts: TableFacts | None = None  # per-column statistics of both sides, from the same read
 
     @property
     def ok(self) -> bool:
@@ -88,10 +93,12 @@ def _owned(series: pl.Series) -> pl.Series:
     return series.cast(pl.String).shrink_to_fit()
 
 
-def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> pl.DataFrame:
-    """(key columns, h, loc) for one batch; h hashes every canonical value of the row."""
+def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None, facts: FactsScan) -> pl.DataFrame:
+    """(key columns, h, loc) for one batch; h hashes every canonical value of the row. The batch's facts
+    are added to `facts` on the way."""
     names = [f"v{i}" for i in range(len(values))]
     df = pl.from_arrow(pa.table(values, names=names))
+    facts.add(values, df)
     out = {"h": _owned(df.hash_rows(seed=HASH_SEED))}
     positions = {id(c): i for i, c in enumerate(tp.compared)}
     for k, col in enumerate(tp.key):
@@ -101,26 +108,28 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None) -> p
     return pl.DataFrame(out)
 
 
-def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
-    """The source side's frame: a plain read when every column holds one storage class, else the
-    rule expressions (a mixed column makes the plain read fail at once or mid-way)."""
+def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
+    """The source side's frame and facts: a plain read when every column holds one storage class, else
+    the rule expressions (a mixed column makes the plain read fail at once or mid-way)."""
     try:
-        return _read_source_plain(cmp, tp, locator, where)
+        facts = FactsScan(tp)
+        return _read_source_plain(cmp, tp, locator, facts, where), facts.result()
     except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         pass
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
-    frames = []
+    frames, facts = [], FactsScan(tp)
     for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
         loc = batch.column(batch.num_columns - 1) if locator else None
-        frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc))
-    return pl.concat(frames) if frames else _empty(tp, locator)
+        frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc, facts))
+    return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result()
 
 
 class _Mixed(Exception):
     """A column holds several storage classes: the plain read cannot be trusted for it."""
 
 
-def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
+def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: FactsScan,
+                       where: str = "") -> pl.DataFrame:
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else [])
     frames, seen = [], {}
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
@@ -131,7 +140,7 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, where: str
         for i, c in enumerate(tp.compared):
             seen[c.name] = batch.column(i).type
             values += canonical_source(c.rule, split_raw(c.rule, batch.column(i)), cmp.settings)
-        frames.append(_frame(tp, values, batch.column(batch.num_columns - 1) if locator else None))
+        frames.append(_frame(tp, values, batch.column(batch.num_columns - 1) if locator else None, facts))
     _assert_single_class(cmp, tp, seen)
     return pl.concat(frames) if frames else _empty(tp, locator)
 
@@ -155,18 +164,18 @@ def _assert_single_class(cmp: Comparison, tp: TablePair, seen: dict) -> None:
         raise _Mixed(tp.name)
 
 
-def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> pl.DataFrame:
-    frames = []
+def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
+    frames, facts = [], FactsScan(tp)
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
         for batch in cur.fetch_record_batch():
             if batch.num_rows:
                 loc = batch.column(batch.num_columns - 1) if locator else None
-                frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc))
+                frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc, facts))
     finally:
         cur.close()
-    return pl.concat(frames) if frames else _empty(tp, locator)
+    return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result()
 
 
 def _empty(tp: TablePair, locator: bool) -> pl.DataFrame:
@@ -193,8 +202,9 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
     with ThreadPoolExecutor(max_workers=2) as pool:
         fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0])
         ft = pool.submit(_read_target, cmp, tp, locator, where[1])
-        src, tgt = fs.result(), ft.result()
-    res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key))
+        (src, src_facts), (tgt, tgt_facts) = fs.result(), ft.result()
+    res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key),
+                        facts=TableFacts(tp.name, src_facts, tgt_facts, distinct_limit(len(tp.compared))))
     if not res.ok:
         if tp.key:
             _keyed_diff(cmp, tp, src, tgt, res)

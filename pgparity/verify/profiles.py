@@ -1,106 +1,106 @@
-"""Column profiles computed inside each database: NULLs, distinct values, min, max, sum, longest text.
+"""Column profiles: NULLs, distinct values, min, max, exact sum, longest text, true/false counts, per column.
 
-Cheap aggregates, and a second opinion beside the checksums: a profile names the column and the
-statistic that moved.
+A reader of the table facts (facts.facts_of): the statistics come from the content scan's canonical
+values, the values the application reads, so equal data always profiles equal (no SQL collation,
+storage class, spelling or overflow in between) and the table is not read again.
+
+How it relates to the content check: when the rows differ, the statistics that moved are reported as
+what they are, consequences of that difference (the summary points at content); statistics that stay
+equal although rows differ (a value changed within the same count, min, max and sum) pass here, the
+content check names the rows. When the content checksums match, every statistic must match too: a
+statistic that still differs is a difference the checksum missed (a hash collision), a failure of its own.
+
+Cannot see: which rows moved a statistic (the content check does); distinct counts above the limit are
+HyperLogLog estimates, shown, never compared; under --float-tolerance, sums and distinct counts of
+doubles are not compared (values within the tolerance may sum or count apart) and min/max are compared
+within twice the tolerance.
 """
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import ThreadPoolExecutor
-
-from ..sqlnames import qi, qname, qs
-from .outcome import Outcome, failed, passed
+from .column_facts import ColumnFacts, TableFacts
+from .content_check import content_of
+from .facts import facts_of
+from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
-from .text_fidelity import nul_value_lengths
+from .profile_display import show, show_count
 
-SUM_RELATIVE = 1e-9  # sums of doubles are added in a different order on each side
-
-
-def _exprs(c) -> tuple[list[str], list[str], list[str]]:
-    q, p = qs(c.name), qi(c.target.name)
-    names = ["nulls", "distinct"]
-    src = [f"sum({q} IS NULL)", f"count(DISTINCT {q})"]
-    tgt = [f"count(*) - count({p})", f"count(DISTINCT {p})"]
-    if c.rule.canon in ("int", "float") and c.rule.name != "bool":
-        names += ["min", "max", "sum"]
-        src += [f"min({q})", f"max({q})", f"sum({q})"]
-        cast = "::float8" if c.rule.canon == "float" else "::numeric"
-        tgt += [f"min({p}){cast}", f"max({p}){cast}", f"sum({p}){cast}"]
-    if c.rule.name == "text":
-        names.append("max length")
-        src.append(f"max(CASE WHEN typeof({q})='text' AND instr(CAST({q} AS BLOB), x'00') > 0 THEN 0 "
-                   f"ELSE length(CAST({q} AS TEXT)) END)")
-        tgt.append(f"max(char_length({p}::text))")
-    return names, src, tgt
+# statistic -> (ColumnFacts field, what it is, as a person reads it)
+STATS = {
+    "nulls": ("nulls", "NULLs"),
+    "unmatchable": ("odd", "values with no counterpart on the other side"),
+    "distinct": ("distinct", "distinct values"),
+    "min": ("minimum", "min"),
+    "max": ("maximum", "max"),
+    "sum": ("total", "sum"),
+    "longest": ("longest", "longest value"),
+    "length": ("total_length", "total length"),
+    "true": ("trues", "true values"),
+    "false": ("falses", "false values"),
+}
 
 
-def _same(stat: str, s, t) -> bool:
-    if s is None or t is None:
-        return s == t or (stat == "nulls" and (s or 0) == (t or 0))
-    if stat == "sum" and (isinstance(s, float) or isinstance(t, float)):
-        s, t = float(s), float(t)
-        return math.isclose(s, t, rel_tol=SUM_RELATIVE, abs_tol=1e-9)
-    try:
-        return float(s) == float(t)
-    except (TypeError, ValueError):
-        return str(s) == str(t)
+def _tolerant_equal(stat: str, s, t, tolerance: float) -> bool:
+    if stat in ("min", "max") and isinstance(s, float) and isinstance(t, float):
+        return abs(s - t) <= 2 * tolerance * max(abs(s), abs(t))
+    return True  # sum and distinct of bucketed doubles: not compared under a tolerance
 
 
-def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
-    if tp.target is None:
-        return failed("profiles", tp.name, "table missing in PostgreSQL", [f"{tp.name}: no such table"])
-    plan = [(c, *_exprs(c)) for c in tp.compared if c.rule.canon not in ("bytes", "json")]
-    if not plan:
-        return passed("profiles", tp.name, "no profiled columns")
-    with ThreadPoolExecutor(max_workers=1) as pool:  # PostgreSQL works on its own core meanwhile
-        tgt_future = pool.submit(cmp.pg_query, "SELECT " + ", ".join(e for _, _, _, t in plan for e in t)
-                                 + f" FROM {qname(cmp.settings.schema, tp.target.name)}")
-        src = _source_stats(cmp, tp, plan)
-        tgt = tgt_future.result()[0]
-    lines, i = [], 0
-    for c, names, _, _ in plan:
-        for stat in names:
-            s, t = src[i], _number(tgt[i]) if stat in ("min", "max", "sum") else tgt[i]
-            i += 1
-            if stat == "max length" and s is not None:
-                s = max([s, *nul_value_lengths(cmp, tp, c.name)])
-            if not _same(stat, s, t):
-                lines.append(f"{tp.name}.{c.name}: {stat} SQLite {_show(s)} != PostgreSQL {_show(t)}")
-    if lines:
-        return failed("profiles", tp.name, f"{len(lines)} column statistic(s) differ", lines)
-    return passed("profiles", tp.name, f"{len(plan)} column profile(s) equal")
+def _same(stat: str, s, t, kind: str, tolerance: float) -> bool:
+    if kind == "float" and tolerance and stat in ("min", "max", "sum", "distinct"):
+        return s == t or _tolerant_equal(stat, s, t, tolerance)
+    if isinstance(s, float) and isinstance(t, float) and s != s and t != t:
+        return True  # NaN sums on both sides
+    return s == t
 
 
-def _source_stats(cmp: Comparison, tp: TablePair, plan: list) -> list:
-    """SQLite's side: the cheap aggregates in one scan; each count(DISTINCT) on its own, where SQLite
-    can answer it from an index instead of sorting the column next to the others."""
-    exprs = [e for _, _, s, _ in plan for e in s]
-    distinct = [i for i, e in enumerate(exprs) if e.startswith("count(DISTINCT")]
-    rest = [i for i in range(len(exprs)) if i not in distinct]
-    table = qs(tp.name)
-    out = [None] * len(exprs)
-    for i, v in zip(rest, cmp.source.query(f"SELECT {', '.join(exprs[i] for i in rest)} FROM {table}")[0]):
-        out[i] = v
-    for i in distinct:
-        out[i] = cmp.source.query(f"SELECT {exprs[i]} FROM {table}")[0][0]
+def column_differences(table: str, s: ColumnFacts, t: ColumnFacts, tolerance: float) -> list[Finding]:
+    """One finding per statistic of one column that differs between the sides."""
+    out = []
+    for stat, (name, what) in STATS.items():
+        a, b = getattr(s, name), getattr(t, name)
+        if stat == "distinct" and (a is None or b is None):
+            continue  # past the exact limit: an estimate, a diagnostic only
+        if not _same(stat, a, b, s.kind, tolerance):
+            out.append(Finding(f"{table}.{s.column}: {what}: SQLite {show(s.kind, stat, a)} != PostgreSQL "
+                               f"{show(t.kind, stat, b)}", s.column, f"profile-{stat}"))
     return out
 
 
-def _number(v):
-    """PostgreSQL numeric arrives as text through ADBC: show it as the number it is."""
-    if isinstance(v, str):
-        try:
-            return int(v)
-        except ValueError:
-            try:
-                return float(v)
-            except ValueError:
-                return v
-    return v
+def _estimates(facts: TableFacts) -> str:
+    cols = [(n, s, facts.target.columns[n]) for n, s in facts.source.columns.items()
+            if s.distinct is None or facts.target.columns[n].distinct is None]
+    if not cols:
+        return ""
+    shown = ", ".join(f"{n} ~{show_count(s)} / ~{show_count(t)}" for n, s, t in cols)
+    return (f"; distinct counts past {facts.distinct_limit:,} per column are HyperLogLog estimates (about 0.8 % "
+            f"error), shown, not compared: {shown}")
 
 
-def _show(v) -> str:
-    if isinstance(v, str) and len(v) > 40:
-        return repr(v[:37] + "...")
-    return repr(v)
+def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
+    """Each compared column's canonical statistics equal on both sides."""
+    if tp.target is None:
+        return missing_table("profiles", tp.name, cmp.settings.schema)
+    facts, res = facts_of(cmp, tp), content_of(cmp, tp)
+    findings = [f for name, s in facts.source.columns.items()
+                for f in column_differences(tp.name, s, facts.target.columns[name], cmp.settings.float_tolerance)]
+    n = len(facts.source.columns)
+    note = _estimates(facts)
+    rows = f"SQLite {facts.source.rows} rows, PostgreSQL {facts.target.rows}"
+    if not findings:
+        if res.ok:
+            return passed("profiles", tp.name, f"{n} column profile(s) equal (canonical values, from the "
+                          f"content scan){note}")
+        return passed("profiles", tp.name, f"{n} column profile(s) equal although rows differ ({_rows(res)}): "
+                      f"see content{note}")
+    cols = len({f.column for f in findings})
+    if not res.ok:
+        return failed("profiles", tp.name, f"{len(findings)} statistic(s) of {cols} column(s) differ because "
+                      f"content differs ({_rows(res)}; {rows}): see content{note}", findings)
+    return failed("profiles", tp.name, f"{len(findings)} statistic(s) of {cols} column(s) differ although the "
+                  f"row checksums match: a difference the checksum missed{note}", findings)
+
+
+def _rows(res) -> str:
+    parts = [f"{k} {w}" for k, w in ((res.missing, "missing"), (res.extra, "extra"), (res.changed, "changed")) if k]
+    return (", ".join(parts) or "checksums differ") + " row(s)"

@@ -1,0 +1,215 @@
+"""Table facts: per-column statistics of the canonical values, gathered batch by batch during the content scan.
+
+The content scan turns every column into the canonical values its rule compares (rules.canonical_source
+/ canonical_target: [value, odd] per column) and hashes rows; `FactsScan.add` takes the same batch and
+adds, vectorised, per column: NULLs, odd values (stored values no value of the other side can equal),
+distinct values, min and max, an exact sum, the longest value and total length, true/false counts.
+Statistics on canonical values agree wherever the values agree: the same instant written with 'T' or
+' ', 't' and 'true', the integer 1 and the text '1' in a text column, 'a' and 'A' under NOCASE (two
+values, as PostgreSQL sees them), sums past 2^63 or 1.7e308 (exact, never overflowing).
+
+Memory: one batch, plus per column the bounded distinct counter (see distinct.py) and a few scalars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .distinct import DistinctCounter
+from .exact_sums import float_sum_units, int_sum, units_to_fraction
+from .pairing import TablePair
+
+DISTINCT_BUDGET = 8_000_000  # distinct values held per side and table (8 bytes each; twice that while merging)
+DISTINCT_LIMIT = 2_000_000  # at most this many per column, exact; beyond, a HyperLogLog estimate
+DISTINCT_FLOOR = 65_536  # at least this many per column, however wide the table
+HASH_SEED = 20261128
+
+INT_LIKE = ("int", "ts", "tstz", "date", "time", "interval")  # canonical int64 values, ordered as numbers
+SUMMED = ("int", "interval", "float")
+TEXT_ORDERED = ("text", "uuid", "inet")  # canonical text, ordered by code point
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """One column's statistics on one side, on canonical values (what the content check compares).
+
+    kind: the rule's canonical kind ('int', 'float', 'dec', 'ts', 'tstz', 'date', 'time', 'interval', 'text',
+    'uuid', 'inet', 'json', 'bytes') or 'bool'. minimum/maximum: int64 canonical values for int-like kinds
+    (microseconds, days), float for 'float', Decimal for 'dec', str for text kinds (code-point order);
+    None where not kept or no value. total: exact sum (int; Fraction for 'float', or a float inf/nan when
+    a non-finite value is present); None where not summed. longest/total_length: characters (text) or
+    bytes (bytes). distinct: exact count, or None past the limit, then distinct_estimate is set.
+    """
+
+    column: str
+    kind: str
+    rows: int = 0
+    nulls: int = 0
+    odd: int = 0
+    distinct: int | None = 0
+    distinct_estimate: int | None = None
+    minimum: object = None
+    maximum: object = None
+    total: int | Fraction | float | None = None
+    longest: int | None = None
+    total_length: int | None = None
+    nuls: int | None = None  # text values holding a NUL character
+    trues: int | None = None
+    falses: int | None = None
+
+
+@dataclass(frozen=True)
+class SideFacts:
+    rows: int
+    columns: dict[str, ColumnFacts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """Both sides' facts for one table, from the one content scan (see facts.facts_of)."""
+
+    table: str
+    source: SideFacts
+    target: SideFacts
+    distinct_limit: int  # per column: counts up to this many are exact
+
+
+def kind_of(rule) -> str:
+    return "bool" if rule.name == "bool" else rule.canon
+
+
+def distinct_limit(columns: int) -> int:
+    return max(DISTINCT_FLOOR, min(DISTINCT_LIMIT, DISTINCT_BUDGET // max(columns, 1)))
+
+
+def _exprs(i: int, kind: str) -> list[pl.Expr]:
+    """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1})."""
+    v, o, n = pl.col(f"v{2 * i}"), pl.col(f"v{2 * i + 1}"), f"{i}."
+    out = [(v.is_null() & o.is_null()).sum().alias(n + "nulls"), o.is_not_null().sum().alias(n + "odd")]
+    if kind not in INT_LIKE + ("float",):
+        out.append(v.drop_nulls().hash(HASH_SEED).implode().alias(n + "hashes"))
+    if kind in INT_LIKE + TEXT_ORDERED:
+        out += [v.min().alias(n + "min"), v.max().alias(n + "max")]
+    if kind == "text":
+        chars = v.str.len_chars().cast(pl.Int64)
+        out += [chars.max().alias(n + "longest"), chars.sum().alias(n + "length"),
+                v.str.contains("\x00", literal=True).sum().alias(n + "nuls")]
+    elif kind == "bytes":
+        size = v.bin.size().cast(pl.Int64)
+        out += [size.max().alias(n + "longest"), size.sum().alias(n + "length")]
+    elif kind == "bool":
+        out += [(v == 1).sum().alias(n + "trues"), (v == 0).sum().alias(n + "falses")]
+    elif kind == "dec":  # min/max candidates by their double; the exact one is picked among those few
+        f = v.cast(pl.Float64, strict=False)
+        out += [v.filter(f == f.min()).unique().implode().alias(n + "min"),
+                v.filter(f == f.max()).unique().implode().alias(n + "max")]
+    return out
+
+
+def _lesser(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _greater(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _decimals(texts) -> list[Decimal]:
+    out = []
+    for t in texts or ():
+        try:
+            out.append(Decimal(t))
+        except InvalidOperation:
+            pass
+    return out
+
+
+class _Column:
+    """The running statistics of one column on one side."""
+
+    def __init__(self, name: str, kind: str, limit: int):
+        self.name, self.kind = name, kind
+        self.stats: dict[str, object] = {"nulls": 0, "odd": 0}
+        self.distinct = DistinctCounter(limit)
+        self.sum_units = 0  # floats: exact sum in units of 2^-1126; ints: the sum itself
+        self.non_finite: set[float] = set()
+
+    def add(self, row: dict, prefix: str, value: pa.Array, frame_value: pl.Series) -> None:
+        for stat in ("nulls", "odd", "longest", "length", "nuls", "trues", "falses"):
+            if prefix + stat in row:
+                got = row[prefix + stat] or 0
+                self.stats[stat] = max(self.stats.get(stat, 0), got) if stat == "longest" \
+                    else self.stats.get(stat, 0) + got
+        lo, hi = row.get(prefix + "min"), row.get(prefix + "max")
+        if self.kind == "dec":
+            lo, hi = min(_decimals(lo), default=None), max(_decimals(hi), default=None)
+        if self.kind == "float":
+            lo, hi = self._floats(value)
+        elif self.kind in INT_LIKE:
+            ints = frame_value.drop_nulls().to_numpy()
+            self.distinct.add(ints.view(np.uint64).copy())
+            if self.kind in SUMMED:
+                self.sum_units += int_sum(ints)
+        if prefix + "hashes" in row:
+            self.distinct.add(np.asarray(row[prefix + "hashes"], dtype=np.uint64))
+        self.stats["min"] = _lesser(self.stats.get("min"), lo)
+        self.stats["max"] = _greater(self.stats.get("max"), hi)
+
+    def _floats(self, bits: pa.Array) -> tuple[float | None, float | None]:
+        """Distinct on the bits (canonical), min/max/sum on the doubles they are; NaN and ±inf set aside."""
+        bits = pc.drop_null(bits)
+        self.distinct.add(bits.to_numpy().view(np.uint64).copy())
+        x = bits.view(pa.float64()).to_numpy()
+        finite = np.isfinite(x)
+        if not finite.all():
+            self.non_finite.update(float(v) if v == v else float("nan") for v in np.unique(x[~finite]))
+        ordered = x[~np.isnan(x)]
+        self.sum_units += float_sum_units(x[finite])
+        return (float(ordered.min()), float(ordered.max())) if len(ordered) else (None, None)
+
+    def _total(self) -> int | Fraction | float | None:
+        if self.kind not in SUMMED:
+            return None
+        if self.kind != "float":
+            return self.sum_units
+        infs = {v for v in self.non_finite if v == v}
+        if any(v != v for v in self.non_finite) or len(infs) == 2:
+            return float("nan")
+        return infs.pop() if infs else units_to_fraction(self.sum_units)
+
+    def result(self, rows: int) -> ColumnFacts:
+        exact, estimate = self.distinct.result()
+        s = self.stats
+        return ColumnFacts(self.name, self.kind, rows, s["nulls"], s["odd"], exact, estimate, s.get("min"),
+                           s.get("max"), self._total(), s.get("longest"), s.get("length"), s.get("nuls"),
+                           s.get("trues"), s.get("falses"))
+
+
+class FactsScan:
+    """One side's facts for one table, fed the canonical arrays of each batch the content scan reads."""
+
+    def __init__(self, tp: TablePair, limit: int | None = None):
+        self.limit = limit or distinct_limit(len(tp.compared))
+        self.columns = [_Column(c.name, kind_of(c.rule), self.limit) for c in tp.compared]
+        self.exprs = [e for i, col in enumerate(self.columns) for e in _exprs(i, col.kind)]
+        self.rows = 0
+
+    def add(self, values: list[pa.Array], frame: pl.DataFrame) -> None:
+        """One batch: `values` as canonical_source/target give them ([value, odd] per column), `frame` the
+        same columns named v0, v1, ... (the content scan builds it to hash rows)."""
+        if not frame.height:
+            return
+        row = frame.select(self.exprs).row(0, named=True)
+        for i, col in enumerate(self.columns):
+            col.add(row, f"{i}.", values[2 * i], frame[f"v{2 * i}"])
+        self.rows += frame.height
+
+    def result(self) -> SideFacts:
+        return SideFacts(self.rows, {c.name: c.result(self.rows) for c in self.columns})

@@ -1,0 +1,91 @@
+"""Distinct values counted in bounded memory: exact up to a limit, then a HyperLogLog estimate.
+
+Values arrive as 64-bit words, one batch at a time: canonical integers themselves, other values as
+hashes of their canonical form. Up to `limit` distinct words are kept (8 bytes each; pending ones are
+merged once as many are waiting, so at most 2 x limit are held and each is merged about twice), and the
+count is exact (for hashes: two values share one with probability ~n²/2^65, and both sides hash
+alike, so equal data always counts equal). Past the limit the words are dropped into a HyperLogLog
+sketch of 2^14 one-byte registers (16 KiB): an estimate with a standard error of about 0.8 %, a
+diagnostic, never a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+HLL_BITS = 14
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: every output bit depends on every input bit (a sketch needs that)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+class HyperLogLog:
+    """Flajolet et al.'s estimator with the small-range (linear counting) correction."""
+
+    def __init__(self, bits: int = HLL_BITS):
+        self.bits = bits
+        self.registers = np.zeros(1 << bits, np.uint8)
+
+    def add(self, hashes: np.ndarray) -> None:
+        h = _mix(hashes.astype(np.uint64, copy=False))
+        index = (h >> np.uint64(64 - self.bits)).astype(np.intp)
+        rest = 64 - self.bits  # the other bits (< 2^53: exact as doubles); rank = leading zeros among them + 1
+        _, top = np.frexp((h & np.uint64((1 << rest) - 1)).astype(np.float64))
+        np.maximum.at(self.registers, index, (rest + 1 - top).astype(np.uint8))
+
+    def estimate(self) -> int:
+        m = len(self.registers)
+        raw = 0.7213 / (1 + 1.079 / m) * m * m / float(np.sum(np.ldexp(1.0, -self.registers.astype(np.int32))))
+        zeros = int(np.count_nonzero(self.registers == 0))
+        if raw <= 2.5 * m and zeros:
+            return round(m * math.log(m / zeros))
+        return round(raw)
+
+
+class DistinctCounter:
+    """Distinct 64-bit hashes: exact while at most `limit` are distinct, then estimated."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.kept = np.empty(0, np.uint64)
+        self.pending: list[np.ndarray] = []
+        self.pending_size = 0
+        self.sketch: HyperLogLog | None = None
+
+    def add(self, hashes: np.ndarray) -> None:
+        if not len(hashes):
+            return
+        if self.sketch is not None:
+            self.sketch.add(hashes)
+            return
+        self.pending.append(hashes)
+        self.pending_size += len(hashes)
+        if self.pending_size >= self.limit:  # at most 2 x limit held; each value merged about twice
+            self._merge()
+
+    def _merge(self) -> None:
+        if self.pending:
+            both = pl.Series(np.concatenate([self.kept, *self.pending]), dtype=pl.UInt64)
+            self.kept = both.unique().to_numpy()
+            self.pending, self.pending_size = [], 0
+        if len(self.kept) > self.limit:
+            self.sketch = HyperLogLog()
+            self.sketch.add(self.kept)
+            self.kept = np.empty(0, np.uint64)
+
+    def result(self) -> tuple[int | None, int | None]:
+        """(exact count, None) within the limit, else (None, estimate)."""
+        if self.sketch is None:
+            self._merge()
+        if self.sketch is None:
+            return len(self.kept), None
+        return None, self.sketch.estimate()

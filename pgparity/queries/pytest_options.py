@@ -20,15 +20,15 @@ DEFAULT_NAME = "queries.sql"
 
 
 def add_options(group) -> None:
-    """The --queries option, for the pgparity option group."""
+    """The --queries option, for the pgparity option group (once, whoever asks first)."""
+    if any("--queries" in opt.names() for opt in group.options):
+        return
     group.addoption("--queries", metavar="FILE", help="the application's queries to replay on both sides "
                     f"(default {DEFAULT_NAME} next to pgparity.toml; format: see pgparity.queries.qfile)")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("pgparity", "pgparity: compare a SQLite file with its PostgreSQL copy")
-    if not any("--queries" in opt.names() for opt in group.options):
-        add_options(group)
+    add_options(parser.getgroup("pgparity", "pgparity: compare a SQLite file with its PostgreSQL copy"))
 
 
 @pytest.hookimpl(trylast=True)  # after pgparity.pytest_plugin has resolved the settings

@@ -97,8 +97,9 @@ def scan_site(site: SqlSite, schema: SchemaInfo, result: ScanResult | None = Non
     except StatementError as exc:
         if site.call == "text" and not _looks_like_sql(sql):
             return []  # text() of something that is not SQL (another library's text())
+        hint = " (it has %s-style parameters: PostgreSQL SQL already?)" if "%s" in sql or "%(" in sql else ""
         return [ScanItem(site.path, site.line, "parse-error", UNREADABLE, "", "",
-                         f"sqlglot cannot read this as SQLite: {exc}", _short(sql))]
+                         f"sqlglot cannot read this as SQLite: {exc}{hint}", _short(sql))]
     items = []
     for st in statements:
         if result is not None:

@@ -33,6 +33,7 @@ class Shape:
     ordered: bool = False
     write: bool = False  # INSERT/UPDATE/DELETE: the rows compared are the changed rows (RETURNING *)
     text_order: list[str] = field(default_factory=list)  # ORDER BY keys that are (or may be) text
+    order_cols: list[int] | None = None  # result columns holding every ORDER BY key (None: not all shown)
 
 
 def compare(query: str, index: str, shape: Shape, sq: Result, pg: Result, s: Settings) -> list[Finding]:
@@ -49,9 +50,17 @@ def compare(query: str, index: str, shape: Shape, sq: Result, pg: Result, s: Set
     if not sq.columns:
         return out
     a, b = _canonical(shape, sq, pg, s)
-    if shape.ordered and Counter(a) == Counter(b) and a != b:
-        return out + [_order_finding(where, shape, sq, pg, a, b)]
+    if shape.ordered and Counter(a) == Counter(b) and _keys(shape, a) != _keys(shape, b):
+        return out + [_order_finding(where, shape, sq, pg, _keys(shape, a), _keys(shape, b))]
     return out + _row_findings(where, shape, sq, pg, a, b, s)
+
+
+def _keys(shape: Shape, rows: list[tuple]) -> list[tuple]:
+    """What the ORDER BY decides: the key columns of each row (rows with equal keys may come in any order),
+    or the whole rows when a key is not among the result columns."""
+    if shape.order_cols is None:
+        return rows
+    return [tuple(r[j] for j in shape.order_cols) for r in rows]
 
 
 def _count(res: Result) -> int:

@@ -183,8 +183,26 @@ def statement_shape(st: Statement, columns: list[str], ctx: Context) -> Shape:
     if key and all(k.lower() in low for k in key):
         shape.key = [low.index(k.lower()) for k in key]
         shape.key_names = key
-    shape.text_order = _text_order(st) if shape.ordered else []
+    if shape.ordered:
+        shape.text_order = _text_order(st)
+        shape.order_cols = _order_columns(st, columns)
     return shape
+
+
+def _order_columns(st: Statement, columns: list[str]) -> list[int] | None:
+    """The result columns the ORDER BY keys are (by name, alias or position), or None if one is not shown."""
+    low = [c.lower() for c in columns]
+    out = []
+    for o in st.tree.args["order"].expressions:
+        key = o.this.this if isinstance(o.this, exp.Collate) else o.this
+        if isinstance(key, exp.Literal) and not key.is_string and key.this.isdigit() and \
+                0 < int(key.this) <= len(columns):
+            out.append(int(key.this) - 1)
+        elif isinstance(key, exp.Column) and key.name.lower() in low:
+            out.append(low.index(key.name.lower()))
+        else:
+            return None
+    return out
 
 
 def _main_table(st: Statement) -> str | None:

@@ -75,6 +75,15 @@ def test_demo_damage_is_named(copy, demo_db, damage, expected):
     assert _found(_objects(demo_db, copy)) == {expected}
 
 
+def test_view_column_changed_with_same_row_count(copy, demo_db):
+    copy.sql(f"CREATE OR REPLACE VIEW {copy.q('open_orders')} AS SELECT id, external_ref, customer_name, "
+             f"payload, status, NULL::bigint AS priority, received_at FROM {copy.q('orders_inbox')} "
+             "WHERE status <> 'shipped'")
+    outcome = _objects(demo_db, copy)["orders_inbox"]
+    assert {(f.kind, f.key) for f in outcome.findings} == {("view-values", "view=open_orders")}
+    assert "column priority is NULL in" in outcome.message()
+
+
 def test_view_kept_as_a_table_does_not_follow_writes(copy, demo_db):
     copy.sql(f"DROP VIEW {copy.q('open_orders')}")
     copy.sql(f"CREATE TABLE {copy.q('open_orders')} AS SELECT * FROM {copy.q('orders_inbox')} "
@@ -144,7 +153,10 @@ def test_generated_columns_views_and_nocase_are_carried(tmp_path, target):
     ("ALTER TABLE {item} DROP COLUMN total CASCADE; "
      "ALTER TABLE {item} ADD COLUMN total double precision GENERATED ALWAYS AS (price * qty + 1) STORED",
      "generated-expression"),
-], ids=["dropped", "plain-column", "other-expression"])
+    ("ALTER TABLE {item} DROP COLUMN total CASCADE; "
+     "ALTER TABLE {item} ADD COLUMN total double precision GENERATED ALWAYS AS (coalesce(price, 0) * qty) STORED",
+     "generated-expression"),  # equal on every row present; differs on the next row with no price
+], ids=["dropped", "plain-column", "other-expression", "same-on-present-rows-only"])
 def test_generated_column_damaged(tmp_path, target, damage, kind):
     path = _generated_db(tmp_path)
     migrate(path, target)

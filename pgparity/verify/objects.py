@@ -30,10 +30,10 @@ from sqlglot.errors import SqlglotError
 from ..errors import TargetError
 from ..schema import SqlObject
 from ..sqlnames import qi, qname, qs
-from ..sqltranslate import translate_expr
+from ..sqltranslate import referenced_columns, translate_expr
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair, match_name
-from .pg_objects import PgObjects, pg_objects
+from .pg_objects import PgObjects, pg_objects, relation_columns
 
 CHECK = "objects"
 _TRIGGER = re.compile(r"\bTRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\S+\.)?(?:\"(?:[^\"]|\"\")*\"|\[[^\]]*\]|`[^`]*`|\S+)"
@@ -112,12 +112,34 @@ def _generated(cmp: Comparison, tp: TablePair, objs: PgObjects) -> list[Finding]
         tr = translate_expr(g.expression, mapping)
         if tr.sql is None:
             continue  # PostgreSQL computes it its own way; equality cannot be shown: said in the summary
-        n = cmp.pg_query(f"SELECT count(*) FROM {qname(cmp.settings.schema, tp.target.name)} "
-                         f"WHERE {qi(col)} IS DISTINCT FROM ({tr.sql})")[0][0]
-        if n:
+        reads = [mapping[c] for c in referenced_columns(g.expression, list(mapping))]
+        differ = _expression_differs(cmp, tp, col, gen.expression or "", tr.sql, reads)
+        if differ:
             out.append(Finding(f"{where}: PostgreSQL computes it as {gen.expression}, SQLite as {g.expression}: "
-                               f"{n} row(s) differ", g.name, "generated-expression"))
+                               f"{differ}", g.name, "generated-expression"))
     return out
+
+
+def _expression_differs(cmp: Comparison, tp: TablePair, col: str, pg_expr: str, translated: str,
+                        reads: list[str]) -> str | None:
+    """How the stored values differ from the translated SQLite expression: on the rows present, and on
+    probe rows -- a present row with one column it reads set to NULL, and an all-NULL row (what the next
+    insert that leaves columns out computes)."""
+    table = qname(cmp.settings.schema, tp.target.name)
+    n = cmp.pg_query(f"SELECT count(*) FROM {table} WHERE {qi(col)} IS DISTINCT FROM ({translated})")[0][0]
+    if n:
+        return f"{n} row(s) differ"
+    others = [c for c in tp.target.columns if c.name != col]
+    probes = [", ".join(f"NULL::{c.type} AS {qi(c.name)}" for c in others)]
+    probes += [", ".join(f"NULL::{c.type} AS {qi(c.name)}" if c.name == gone else f"t.{qi(c.name)}" for c in others)
+               + f" FROM (SELECT * FROM {table} LIMIT 1) AS t" for gone in reads]
+    union = " UNION ALL ".join(f"SELECT {p}" for p in probes)
+    try:
+        bad = cmp.pg_query(f"SELECT count(*) FILTER (WHERE ({pg_expr}) IS DISTINCT FROM ({translated})) "
+                           f"FROM ({union}) AS probe")[0][0]
+    except TargetError:
+        return None
+    return f"they differ on {bad} probe row(s) with NULL in a column it reads" if bad else None
 
 
 # --- views and virtual tables -------------------------------------------------------------------------------
@@ -166,7 +188,9 @@ def _views(cmp: Comparison, tp: TablePair, views: list[SqlObject], objs: PgObjec
     for v in views:
         key = f"view={v.name}"
         try:
-            want = cmp.source.query(f"SELECT count(*) FROM {qs(v.name)}")[0][0]
+            cols = [r[1] for r in cmp.source.query(f"PRAGMA table_info({qs(v.name)})")]
+            want = cmp.source.query("SELECT count(*)" + "".join(f", sum({qs(c)} IS NULL)" for c in cols)
+                                    + f" FROM {qs(v.name)}")[0]
         except Exception:  # noqa: BLE001 - the view does not run in SQLite itself: the app cannot use it there
             continue
         name = match_name(v.name, list(objs.relations))
@@ -174,20 +198,31 @@ def _views(cmp: Comparison, tp: TablePair, views: list[SqlObject], objs: PgObjec
             out.append(Finding(f"{tp.name}: view {v.name} (reads {tp.name}) missing in PostgreSQL: the application's "
                                f"SELECT ... FROM {v.name} fails", None, "view-missing", key))
             continue
-        kind = objs.relations[name]
-        if kind != "v":
-            what = "a materialized view" if kind == "m" else "a table"
+        if objs.relations[name] != "v":
+            what = "a materialized view" if objs.relations[name] == "m" else "a table"
             out.append(Finding(f"{tp.name}: view {v.name} is {what} in PostgreSQL: it does not follow the "
                                "application's writes to the tables it reads", None, "view-materialized", key))
-        try:
-            got = cmp.pg_query(f"SELECT count(*) FROM {qname(cmp.settings.schema, name)}")[0][0]
-        except TargetError as exc:
-            out.append(Finding(f"{tp.name}: view {v.name} fails in PostgreSQL ({exc}); SQLite returns {want} row(s)",
-                               None, "view-rows", key))
-            continue
-        if got != want:
-            out.append(Finding(f"{tp.name}: view {v.name} returns {got} row(s) in PostgreSQL, {want} in SQLite",
-                               None, "view-rows", key))
+        out += [Finding(f"{tp.name}: view {v.name}{text}", None, kind, key)
+                for kind, text in _view_rows(cmp, name, cols, want)]
+    return out
+
+
+def _view_rows(cmp: Comparison, name: str, cols: list[str], want: tuple) -> list[tuple[str, str]]:
+    """(kind, text) for each way the PostgreSQL view's rows differ: row count, columns, NULLs per column."""
+    pg_cols = relation_columns(cmp, name)
+    found = [match_name(c, pg_cols) for c in cols]
+    missing = [c for c, f in zip(cols, found) if f is None]
+    nulls = "".join(f", count(*) FILTER (WHERE {qi(f)} IS NULL)" for f in found if f is not None)
+    try:
+        got = cmp.pg_query(f"SELECT count(*){nulls} FROM {qname(cmp.settings.schema, name)}")[0]
+    except TargetError as exc:
+        return [("view-rows", f" fails in PostgreSQL ({exc}); SQLite returns {want[0]} row(s)")]
+    if got[0] != want[0]:
+        return [("view-rows", f" returns {got[0]} row(s) in PostgreSQL, {want[0]} in SQLite")]
+    out = [("view-columns", f": column {c} missing in PostgreSQL") for c in missing]
+    pairs = [(c, w) for c, f, w in zip(cols, found, want[1:]) if f is not None]
+    out += [("view-values", f": column {c} is NULL in {g} row(s) in PostgreSQL, {w or 0} in SQLite")
+            for (c, w), g in zip(pairs, got[1:]) if g != (w or 0)]
     return out
 
 

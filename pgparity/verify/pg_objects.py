@@ -162,6 +162,13 @@ def _columns(cmp: Comparison, schema: str, out: PgObjects) -> None:
         out.columns[(table, column)] = PgColumnGen(_char(identity), _char(generated), expr, owned)
 
 
+def relation_columns(cmp: Comparison, name: str) -> list[str]:
+    """The column names of a table or view of the schema, in order."""
+    rel = sql_literal(f"{qi(cmp.settings.schema)}.{qi(name)}")
+    return [r[0] for r in cmp.pg_query(f"SELECT attname FROM pg_attribute WHERE attrelid = {rel}::regclass "
+                                       "AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+
+
 def _char(value) -> str:
     """A "char" catalog value: the driver returns '\\x00' for the empty one."""
     return (value or "").strip("\x00")

@@ -210,3 +210,26 @@ def test_cli_no_go_until_the_trigger_is_ported_or_waived(demo_db, target, tmp_pa
     assert res.returncode == 1 and summary["verdict"] == "NO-GO"
     found = [(f["table"], x["kind"], x["key"]) for f in summary["failures"] for x in f["findings"]]
     assert found == [("shipped_items", "pg-rule", "rule=drop_writes")]
+
+
+def test_drop_existing_replaces_the_views_too(demo_db, target):
+    migrate(demo_db, target)
+    migrate(demo_db, target, drop_existing=True)  # the view depends on orders_inbox: dropped first, then made again
+    assert target.sql("SELECT count(*) FROM information_schema.views WHERE table_schema = %s", (target.schema,)) \
+        == [(1,)]
+
+
+def test_dry_run_shows_views_and_generated_columns(tmp_path):
+    from pgparity.migration import dry_run_text, prepare
+    from tests.helpers import options
+
+    opts = options("app")
+    prep = prepare(_generated_db(tmp_path), opts)
+    try:
+        text = dry_run_text(prep, opts)
+    finally:
+        prep.source.close()
+    assert 'ADD COLUMN "total" double precision GENERATED ALWAYS AS ("price" * "qty") STORED;' in text
+    assert 'CREATE VIEW "app"."big" AS SELECT "id", "total" FROM "app"."item" WHERE "total" > 3;' in text
+    assert 'CREATE UNIQUE INDEX "item_email_nocase_key" ON "app"."item" (lower("email"));' in text
+    assert "-- not migrated: virtual table notes: PostgreSQL has no virtual tables" in text

@@ -174,3 +174,17 @@ def test_one_dst_rule_for_the_loader_and_postgresql(target, zone):
     ours = [r[0] for r in target.sql("SELECT extract(epoch FROM t::timestamptz)::numeric FROM unnest(%s) t",
                                      (sent,))]
     assert ours == by_pg
+
+
+def test_interval_text_forms_and_a_stated_unit(tmp_path, target):
+    rows = [(1, "1970-01-01 00:01:14.000002"),  # SQLAlchemy's Interval: the time since 1970-01-01
+            (2, "74000002"), (3, "1 day 02:00:00"), (4, 5)]
+    path = _pair(tmp_path, target, "CREATE TABLE t (id INTEGER PRIMARY KEY, d DATETIME)", rows,
+                 "CREATE TABLE t (id bigint PRIMARY KEY, d interval)",
+                 [(1, "00:01:14.000002"), (2, "00:01:14.000002"), (3, "26:00:00"), (4, "00:00:05")])
+    assert "[id=4] d" in _fails(path, target)[("content", "t")]  # 5 read as microseconds by default
+    target.sql(f"UPDATE {target.q('t')} SET d = '5 microseconds' WHERE id = 4")
+    assert ("content", "t") not in _fails(path, target)
+    target.sql(f"UPDATE {target.q('t')} SET d = '00:00:05' WHERE id = 4")
+    fails = _fails(path, target, interval_unit="s")
+    assert "[id=2] d" in fails[("content", "t")] and "[id=4] d" not in fails[("content", "t")]

@@ -22,8 +22,8 @@ _NULL_TEXT = pa.scalar(None, pa.string())
 _NULL_INT = pa.scalar(None, pa.int64())
 _UUID = r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})$"
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
-# Python's str(timedelta): '[-]D day[s], H:MM:SS[.ffffff]'
-_TIMEDELTA = r"^(?:(?P<d>-?[0-9]+) days?, )?(?P<h>[0-9]+):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?$"
+# Python's str(timedelta): '[-]D day[s], H:MM:SS[.ffffff]' (and PostgreSQL's '1 day 02:00:00')
+_TIMEDELTA = r"^(?:(?P<d>-?[0-9]+) days?,? )?(?P<h>[0-9]+):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?$"
 _TIME = r"^(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?$"
 MONTHS_MARK = "interval with months (not a fixed number of microseconds): "
 
@@ -81,15 +81,29 @@ def _matches(texts: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array]:
     return kept, pc.extract_regex(pc.fill_null(kept, "00:00"), pattern)
 
 
-def interval_from_text(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(microseconds, odd marker) for timedelta text."""
+_DIGITS = r"^-?[0-9]+$"
+_SINCE_EPOCH = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+MICROS = {"us": 1, "ms": 1_000, "s": 1_000_000}
+
+
+def interval_from_text(texts: pa.Array, unit: str = "us") -> tuple[pa.Array, pa.Array]:
+    """(microseconds, odd marker) for interval text: timedelta text, digits in `unit` (as integers are),
+    or a timestamp read as the time since 1970-01-01 00:00:00 (how SQLAlchemy stores an Interval)."""
     texts = texts.cast(pa.string())
     kept, parts = _matches(texts, _TIMEDELTA)
     d = pc.struct_field(parts, "d")
     days = pc.if_else(pc.equal(d, ""), "0", d).cast(pa.int64())
-    us = pc.add(pc.multiply(days, 86_400_000_000), _micros(parts))
-    value = pc.if_else(pc.is_valid(kept), us, _NULL_INT)
-    return value, _bad(value, texts)
+    us = pc.if_else(pc.is_valid(kept), pc.add(pc.multiply(days, 86_400_000_000), _micros(parts)), _NULL_INT)
+    digits = pc.fill_null(pc.match_substring_regex(texts, _DIGITS), False)
+    us = pc.coalesce(us, pc.multiply(pc.if_else(digits, texts, _NULL_TEXT).cast(pa.int64()), MICROS[unit]))
+    stamp = pc.fill_null(pc.match_substring_regex(texts, _SINCE_EPOCH), False)
+    if pc.any(stamp).as_py():
+        try:
+            since = pc.if_else(stamp, texts, _NULL_TEXT).cast(pa.timestamp("us")).cast(pa.int64())
+            us = pc.coalesce(us, since)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # a date that does not exist: those values stay odd
+    return us, _bad(us, texts)
 
 
 def interval_pg_select(p: str) -> str:

@@ -28,6 +28,7 @@ from ..timeconv import local_to_utc_us
 from .exact_numbers import PG_DECIMAL, decimal_text, double_bits, double_text, exact_in_double, int_text
 from .json_values import canonical_json
 from .orm_values import (
+    MICROS,
     inet_text,
     interval_from_pg,
     interval_from_text,
@@ -52,6 +53,7 @@ class Settings:
     float_tolerance: float = 0.0  # relative; 0 = bit-exact
     examples: int = 10
     nul_policy: str = "fail"  # 'fail': a stripped NUL is a difference; 'strip': NULs are expected gone
+    interval_unit: str = "us"  # unit of SQLite numbers compared with interval (Django: microseconds)
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,15 @@ _INT, _REAL, _TEXT, _BLOB = ("integer",), ("real",), ("text",), ("blob",)
 _NUMS = ("integer", "real")
 
 
-def _orm_rule(c: str, p: str, base: str) -> Rule | None:
+def _orm_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
     """Rules for the PostgreSQL types ORMs map onto: uuid, interval, inet/cidr, time."""
     if base == "uuid":
         return _split(c, p, "uuid", "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs",
                       "uuid", ((_TEXT, "text"), (_BLOB, "blob"), (_NUMS, "text")), f"{p}::text")
     if base.startswith("interval"):
-        return _split(c, p, "interval", "durations in microseconds (SQLite integer microseconds, as Django "
-                      "stores them, or timedelta text); an interval with months is a difference",
+        return _split(c, p, "interval", f"durations in microseconds (SQLite numbers in {s.interval_unit} - Django "
+                      "stores microseconds -, timedelta text, or SQLAlchemy's time since 1970-01-01); an interval "
+                      "with months is a difference",
                       "interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")),
                       interval_pg_select(p))
     if base in ("inet", "cidr"):
@@ -134,7 +137,7 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings)
     """
     c, p = qs(src_name), qi(pg_name)
     base = _base(pg_type)
-    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base)
+    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base, s)
     if rule:
         return rule
     if base == "boolean":
@@ -262,8 +265,9 @@ def _src_uuid(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
 
 def _src_interval(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     ints, texts, other = arrays
-    v, o = interval_from_text(texts)
-    return [pc.coalesce(ints.cast(pa.int64()), v), pc.coalesce(o, other.cast(pa.string()))]
+    v, o = interval_from_text(texts, s.interval_unit)
+    scaled = pc.multiply(ints.cast(pa.int64()), MICROS[s.interval_unit])
+    return [pc.coalesce(scaled, v), pc.coalesce(o, other.cast(pa.string()))]
 
 
 def _src_time(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:

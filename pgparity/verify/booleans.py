@@ -1,7 +1,8 @@
 """Booleans: SQLite holds only 0/1/NULL (or boolean words), and PostgreSQL's true/false/NULL counts match.
 
 A column declared BOOLEAN that landed as an integer or text column is checked too: its PostgreSQL
-values are counted as 1/0 (or boolean words) the same way (the schema check names the lost type).
+values are counted as 1/0 (or boolean words) the same way (the schema check names the lost type);
+when not every SQLite value is a boolean, that landing was right and only content compares the values.
 Cannot see: which rows swapped true and false when the counts stay equal (the content check does).
 """
 

@@ -5,7 +5,8 @@ the same instant written with 'T' or ' ', with '+01:00', 'Z' or '+0100', or as n
 in --source-tz (by pgparity.timeconv's one DST rule) counts once, as the application reads it.
 
 A column declared DATETIME/TIMESTAMP/DATE that landed as text or integer is checked too: its
-PostgreSQL values are read as timestamps by the same rule (the schema check names the lost type).
+PostgreSQL values are read as timestamps by the same rule (the schema check names the lost type);
+when not every SQLite value is a timestamp, text was the right landing and only content compares it.
 Cannot see: a shift inside a column whose values the content check already reports as changed is
 shown there by row; a text landing compares what the text says, not what an application's driver
 would make of it.

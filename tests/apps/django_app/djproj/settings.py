@@ -7,7 +7,7 @@ PGPARITY_DJANGO_USE_TZ  "1" (default) aware datetimes stored in UTC; "0" naive l
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,7 +51,7 @@ def database(spec: str) -> dict:
              "USER": unquote(url.username or ""), "PASSWORD": unquote(url.password or ""),
              "HOST": url.hostname or "", "PORT": str(url.port or "")}
     if url.query:
-        entry["OPTIONS"] = dict(part.split("=", 1) for part in url.query.split("&"))
+        entry["OPTIONS"] = dict(parse_qsl(url.query))
     return entry
 
 

@@ -24,13 +24,14 @@ from tests.helpers import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "tests" / "fixtures" / "app"
-NEEDS_SCHEMA = {"boolean_compare", "boolean_assign"}
+NEEDS_SCHEMA = {"boolean_compare", "boolean_assign", "text_op_on_typed"}
 KIND = {"placeholder": MECHANICAL, "ifnull": MECHANICAL, "group_concat": MECHANICAL, "insert_or_replace": MECHANICAL,
         "datetime_now": MECHANICAL, "date_function": MECHANICAL, "limit_minus_one": MECHANICAL,
         "double_quoted_string": MECHANICAL, "last_insert_rowid": MECHANICAL, "pragma": MECHANICAL,
         "autoincrement": MECHANICAL, "like_case": PERSON, "boolean_compare": PERSON, "boolean_assign": PERSON,
         "collation": PERSON, "integer_division": PERSON, "concat": PERSON, "current_timestamp_zone": PERSON,
         "rowid": PERSON, "sqlite_catalog": PERSON, "bare_group_column": PERSON, "scalar_max_min": PERSON,
+        "text_op_on_typed": PERSON,
         "built-at-run-time": "runtime"}
 
 

@@ -307,11 +307,21 @@ def _error_finding(where: str, st: Statement, a: Result, b: Result) -> Finding:
     return Finding(f"query {where}: SQLite fails: {a.error}; PostgreSQL answers{cause}", None, "error-sqlite")
 
 
+# words of PostgreSQL's error -> the constructs that raise it
+_ERROR_CAUSES = (("boolean", ("boolean_compare", "boolean_assign", "text_op_on_typed", "concat")),
+                 ("group by", ("bare_group_column",)),
+                 ("timestamp", ("text_op_on_typed", "concat")), ("numeric", ("text_op_on_typed", "concat")),
+                 ("integer", ("text_op_on_typed", "concat")), ("bigint", ("text_op_on_typed", "concat")),
+                 ("date", ("text_op_on_typed", "concat")), ("does not exist", ("sqlite_function", "rowid",
+                                                                               "sqlite_catalog")))
+
+
 def _causes(constructs: list[Construct], error: str) -> list[Construct]:
+    """The SQLite-only constructs of the statement that explain PostgreSQL's error (else all that need a person)."""
     person = [c for c in constructs if c.rewrite == PERSON]
     low = error.lower()
-    hit = [c for c in person if any(w and w.lower() in low for w in re.findall(r"\w+", c.sqlite))]
-    if "boolean" in low:
-        hit = [c for c in person if c.name.startswith("boolean")] or hit
-    return hit or person
-
+    for word, names in _ERROR_CAUSES:
+        hit = [c for c in person if word in low and c.name in names]
+        if hit:
+            return hit
+    return person

@@ -397,6 +397,23 @@ def _is_key(st: Statement, node: exp.Expression) -> bool:
     return len(key) == 1 and key[0].lower() == node.name.lower()
 
 
+_TEXT_OPS = (exp.Like, exp.Glob, exp.Substring, exp.Length, exp.Lower, exp.Upper, exp.Trim, exp.StrPosition)
+
+
+def _text_op_on_typed(st: Statement) -> Iterator[Construct]:
+    """A text operation (LIKE, substr(), length() ...) on a column that is no longer text in PostgreSQL."""
+    for node in st.tree.find_all(*_TEXT_OPS):
+        col = node.this
+        kind = type_kind(st.column_type(col)) if isinstance(col, exp.Column) else None
+        if kind in (None, "text"):
+            continue
+        pg = sql(node, "postgres").replace(col.name, col.name + "::text", 1)
+        yield Construct("text_op_on_typed", PERSON, sql(node), f"{pg} or a {kind} expression",
+                        f"{col.name} became {kind}: PostgreSQL has no "
+                        f"{node.key.upper()} for it (an error), and its text form is not SQLite's stored text "
+                        "(timestamps print with a space and their own fraction, booleans as true/false)", st.at(col))
+
+
 def _scalar_max_min(st: Statement) -> Iterator[Construct]:
     for node in st.tree.find_all(exp.Greatest, exp.Least):
         word = "max" if isinstance(node, exp.Greatest) else "min"
@@ -409,6 +426,7 @@ DETECTORS: tuple[Detector, ...] = (
     _placeholders, _ifnull, _group_concat, _insert_or, _now_calls, _current_timestamp, _limit_minus_one,
     _double_quoted, _functions, _pragma, _autoincrement, _rowid, _like, _boolean_compare, _boolean_assign,
     _order_collation, _integer_division, _concat, _bare_group_columns, _scalar_max_min,
+    _text_op_on_typed,
 )
 
 

@@ -136,6 +136,28 @@ def test_sql_built_at_run_time_and_unreadable_sql(tmp_path):
     assert items == {(3, "built-at-run-time"), (4, "not-a-literal"), (6, "parse-error")}
 
 
+def test_names_are_read_in_their_own_function(tmp_path):
+    """The usual `sql = "..."; conn.execute(sql)` in several functions: each call reads its own function's
+    last assignment; a string built up with += is built at run time."""
+    (tmp_path / "app.py").write_text(
+        "def f(conn):\n"
+        "    sql = \"SELECT id FROM users WHERE username LIKE ?\"\n"
+        "    conn.execute(sql, ('a%',))\n"
+        "def g(conn, extra):\n"
+        "    sql = \"UPDATE users SET email = IFNULL(email, '') WHERE id = 1\"\n"
+        "    conn.execute(sql)\n"
+        "    sql = \"SELECT * FROM users WHERE 1 = 1\"\n"
+        "    if extra:\n"
+        "        sql += \" AND is_admin = 1\"\n"
+        "    conn.execute(sql)\n"
+        "QUERY = \"SELECT GROUP_CONCAT(username) FROM users\"\n"
+        "def h(conn):\n"
+        "    return conn.execute(QUERY)\n")
+    items = {(i.line, i.construct) for i in scan_paths([tmp_path]).items}
+    assert items == {(2, "placeholder"), (2, "like_case"), (5, "ifnull"), (10, "built-at-run-time"),
+                     (11, "group_concat")}
+
+
 # What sqlglot's SQLite -> PostgreSQL transpilation leaves as SQLite (each invalid or different in
 # PostgreSQL), and that pgparity.scan.translate rewrites.
 SQLGLOT_LEAVES = [

@@ -55,14 +55,46 @@ def find_sql(path: Path, display: str | None = None) -> list[SqlSite]:
     """The SQL sites of one Python file (a file that does not parse raises SyntaxError)."""
     source = path.read_text(encoding="utf-8", errors="replace")
     tree = ast.parse(source, filename=str(path))
-    names = _bindings(tree)
+    module = _bindings(tree)
     sites = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and _call_name(node) in SQL_CALLS:
-            site = _site(display or str(path), node, names, source)
+    for node, scope in _calls(tree, None):
+        if node.args and _call_name(node) in SQL_CALLS:
+            site = _site(display or str(path), node, _visible(node, scope, module), source)
             if site is not None:
                 sites.append(site)
     return sorted(sites, key=lambda s: s.line)
+
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _calls(node: ast.AST, scope: ast.AST | None):
+    """Every call with the innermost function around it (None: module level)."""
+    for child in ast.iter_child_nodes(node):
+        inner = child if isinstance(child, _FUNCS) else scope
+        if isinstance(child, ast.Call):
+            yield child, scope
+        yield from _calls(child, inner)
+
+
+def _visible(call: ast.Call, scope: ast.AST | None, module: dict[str, list[ast.expr]]) -> dict[str, list[ast.expr]]:
+    """What each name holds at `call`: in a function, its last assignment there before the call (a name
+    built up with += is built at run time); else the module's single assignment."""
+    if scope is None:
+        return module
+    seen: dict[str, list[ast.expr]] = {}
+    before = [n for n in ast.walk(scope) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+              and n.lineno <= call.lineno]
+    for node in sorted(before, key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    seen[t.id] = [node.value]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            seen[node.target.id] = [node.value]
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            seen[node.target.id] = [ast.JoinedStr(values=[])]  # += : built at run time
+    return {**module, **seen}
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -110,7 +142,7 @@ def _resolve(node: ast.expr, names: dict[str, list[ast.expr]]) -> tuple[str, str
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return LITERAL, node.value, "", node
     if isinstance(node, ast.JoinedStr):
-        return RUNTIME, None, "f-string", node
+        return RUNTIME, None, "f-string" if node.values else "a string built up with +=", node
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _is_text(node.left, names):
         return RUNTIME, None, "%-formatted string", node
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format" \
@@ -137,9 +169,9 @@ def _is_text(node: ast.expr, names: dict[str, list[ast.expr]]) -> bool:
 
 
 def _bindings(tree: ast.AST) -> dict[str, list[ast.expr]]:
-    """name -> every value assigned to it anywhere in the file (one value: the name is that value)."""
+    """name -> every value assigned to it at module level (one value: the name is that value)."""
     out: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(tree):
+    for node in _module_level(tree):
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 if isinstance(t, ast.Name):
@@ -147,6 +179,13 @@ def _bindings(tree: ast.AST) -> dict[str, list[ast.expr]]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             out.setdefault(node.target.id, []).append(node.value)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            out.setdefault(node.target.id, []).append(node.value)  # += : built at run time
-            out[node.target.id].append(node.value)
+            out.setdefault(node.target.id, []).extend([node.value, node.value])  # += : not one value
     return out
+
+
+def _module_level(tree: ast.AST):
+    """The module's statements and their sub-nodes, without function bodies."""
+    for child in ast.iter_child_nodes(tree):
+        if not isinstance(child, (*_FUNCS, ast.ClassDef)):
+            yield child
+            yield from _module_level(child)

@@ -22,6 +22,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from pgparity.queries.report import queries_html
 from tests.conftest import Target, _with_db
 from tests.helpers import migrate
 
@@ -108,7 +109,12 @@ def test_demo_shows_the_real_differences_and_passes_the_rest(demo_db, shared):
     assert summary["tables"]["order_skus"]["query"]["status"] == "passed"
     failure = next(f for f in summary["failures"] if f["table"] == "admins")
     assert failure["check"] == "query" and failure["findings"][0]["kind"] == "error-postgresql"
-    section = {q["name"]: q for q in json.loads((reports / "queries.json").read_text())["queries"]}
+    listed = json.loads((reports / "queries.json").read_text())["queries"]
+    section = {q["name"]: q for q in listed}
+    page = queries_html(listed)  # the index.html section the report shows (pgparity.queries.report)
+    assert f"{len(listed) - len(DIFFERENT)} of {len(listed)} give the same answers" in page
+    assert "✘ error" in page and "<code>gift_share</code>" in page
+    assert "WHERE status = &quot;shipped&quot;" in page and "WHERE status = &#x27;shipped&#x27;" in page
     assert section["gift_share"]["status"] == "error" and section["search_customers"]["status"] == "different"
     assert section["list_users"]["status"] == "same" and section["journal"]["status"] == "skipped"
     assert "COALESCE(email, '')" in section["list_users"]["postgresql"] and "LIMIT" not in \

@@ -72,8 +72,9 @@ def test_terminal_says_what_was_compared_first_and_the_verdict_last(demo_db, cop
     url = copy.url.replace("postgres@", "postgres@")  # trust auth: no password in the test URL
     assert lines[0] == f"pgparity 0.1.0: SQLite {demo_db} (13 tables) vs PostgreSQL " \
                        f"{lines[0].split('PostgreSQL ')[1].split(' ')[0]} at {url}, schema {copy.schema}"
-    passed = json.loads((tmp_path / "reports" / "summary.json").read_text())["counts"]["passed"]
-    assert lines[-1] == f"pgparity: GO — {passed} checks passed on 13 tables (0 waived)"
+    counts = json.loads((tmp_path / "reports" / "summary.json").read_text())["counts"]
+    skipped = f", {counts['skipped']} skipped" if counts["skipped"] else ""
+    assert lines[-1] == f"pgparity: GO — {counts['passed']} checks passed on 13 tables (0 waived{skipped})"
     assert "pgparity: 26 drift checks not run: they run only with -m drift (nightly, against a baseline)" in lines
 
 

@@ -36,7 +36,8 @@ def verdict_line(summary: dict) -> str:
     if summary.get("kind") == "drift":
         return _drift_line(summary)
     if summary["verdict"] == "GO":
-        return f"pgparity: GO — {c['passed']} checks passed on {tables} tables ({c['waived']} waived)"
+        skipped = f", {c['skipped']} skipped" if c["skipped"] else ""
+        return f"pgparity: GO — {c['passed']} checks passed on {tables} tables ({c['waived']} waived{skipped})"
     failed, errors = _cells(summary, "failed"), _cells(summary, "error")
     if not failed and not errors:
         why = "interrupted" if any("interrupted" in n for n in summary.get("notes", [])) else "no check ran"

@@ -9,6 +9,11 @@ Nothing secret reaches <reports>/gx/: the data source's URL is a `${PGPARITY_GX_
 resolves from this process's environment (the yml keeps the reference), and expectations about
 sensitive columns (password, token ... and --redact) run with result_format BOOLEAN_ONLY, so neither
 GX's validation results, its Data Docs nor our report list their values.
+
+Cannot see: anything the suites do not state. A generated suite describes the source when it was
+generated (row count, min/max, longest text): regenerate it after the source changed, or it fails a
+correct copy of the newer source; tables without a suite are not part of this check (the run's header
+says how many have one).
 """
 
 from __future__ import annotations

@@ -7,8 +7,7 @@ and (c) subtle damages made through the ORM on the PostgreSQL side each make `py
 table, column and key.
 
 Two correct copies are judged: 'migrate' (our loader) and 'orm_copy' (the ORM itself copies every object), so a
-false alarm of the checks is told apart from a fault of the loader. Assertions that do not hold on main yet are
-marked `pending` (skipped unless PGPARITY_ORM_PENDING=1), each naming the open finding.
+false alarm of the checks is told apart from a fault of the loader; the damages are made on the 'migrate' copy.
 """
 
 from __future__ import annotations
@@ -33,16 +32,6 @@ DJANGO_DAMAGES = ["decimal_cent", "duration_microsecond", "uuid_changed", "boole
                   "datetime_hour"]
 SA_DAMAGES = ["decimal_cent", "interval_microsecond", "uuid_changed", "boolean_flipped", "aware_hour",
               "enum_changed"]
-
-
-def pending(why: str) -> pytest.MarkDecorator:
-    """An acceptance assertion of issue 9 that does not hold on main yet: run with PGPARITY_ORM_PENDING=1.
-    Each names the open finding (see the module docstring); remove the mark when it holds."""
-    return pytest.mark.skipif(not os.environ.get("PGPARITY_ORM_PENDING"), reason=f"pending: {why}")
-
-
-SA_LOAD = pending("--data-only cannot load SQLAlchemy Interval (epoch-relative DATETIME text) into interval")
-PROFILE_SUMS = pending("profiles: SQLite sum() overflows on BigInteger values near 2^63 (the check errors)")
 
 
 def run(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -176,8 +165,7 @@ def test_django_data_only_loads(django_pg):
     ok(django_pg["migrate"]["load"])
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=PROFILE_SUMS),
-                                   pytest.param("orm_copy", marks=PROFILE_SUMS)])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_django_checks_say_go(django_sqlite, django_pg, which, tmp_path):
     assert_go(django_sqlite, loaded(django_pg, which)["url"], tmp_path)
 
@@ -229,36 +217,31 @@ def sa_pg(server, sa_sqlite, tmp_path_factory) -> dict:
             "orm_copy": {"name": copy_name, "url": copy_url, "schema": schema, "load": None}}
 
 
-SA_CHECKS = [PROFILE_SUMS, pending("content: no rule for SQLAlchemy Interval text (epoch + delta) vs interval")]
-
-
-@SA_LOAD
 def test_sqlalchemy_data_only_loads(sa_pg):
     ok(sa_pg["migrate"]["load"])
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=[SA_LOAD, *SA_CHECKS]),
-                                   pytest.param("orm_copy", marks=SA_CHECKS)])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_sqlalchemy_checks_say_go(sa_sqlite, sa_pg, which, tmp_path):
     copy = loaded(sa_pg, which)
     assert_go(sa_sqlite, copy["url"], tmp_path, "--pg-schema", copy["schema"])
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=SA_LOAD), "orm_copy"])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_sqlalchemy_session_reads_every_object_equal(sa_sqlite, sa_pg, which):
     copy = loaded(sa_pg, which)
     out = ok(run(["app.py", "compare", sa_sqlite, copy["url"], "--schema", copy["schema"]], SA_APP))
     assert "objects equal" in out
 
 
-@pytest.mark.parametrize("which", [pytest.param("migrate", marks=SA_LOAD), "orm_copy"])
+@pytest.mark.parametrize("which", ["migrate", "orm_copy"])
 def test_sqlalchemy_next_writes_work(sa_pg, which):
     copy = loaded(sa_pg, which)
     assert "writes work" in ok(run(["app.py", "writes", copy["url"], "--schema", copy["schema"]], SA_APP))
 
 
 def test_sqlalchemy_orm_damages_are_named(server, sa_sqlite, sa_pg, tmp_path):
-    base = sa_pg["orm_copy"]
+    base = loaded(sa_pg, "migrate")
     url = server.create(f"pgparity_tests_ormdmg_sa_{os.getpid()}", template=base["name"])
     damaged = ok(run(["app.py", "damage", url, *SA_DAMAGES, "--schema", base["schema"]], SA_APP)).split("\n")
     assert_damages_named(sa_sqlite, url, tmp_path, [d for d in damaged if d],

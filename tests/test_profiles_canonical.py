@@ -167,14 +167,13 @@ _FEED = textwrap.dedent("""
     import numpy as np, polars as pl, pyarrow as pa
     from pgparity.verify import column_facts
     from pgparity.verify.pairing import Comparison
-from pgparity.verify.profiles import check_profiles
     from pgparity.verify.rules import Settings
     column_facts.DISTINCT_BUDGET = column_facts.DISTINCT_FLOOR = int(sys.argv[4])
     cmp = Comparison(sys.argv[1], sys.argv[2], Settings(schema=sys.argv[3]))
     scan = column_facts.FactsScan(cmp.table("t"))
     rows, batch = int(sys.argv[5]), 131_072
     for start in range(0, rows, batch):
-        ids = np.arange(start, min(rows, start + batch), dtype=np.int64)
+        ids = np.arange(min(rows, start + batch) - 1, start - 1, -1, dtype=np.int64)  # descending: no shortcut
         values = [pa.array(ids), pa.nulls(len(ids), pa.string()),
                   pa.array(np.char.add("n-", ids.astype(str))), pa.nulls(len(ids), pa.string())]
         scan.add(values, pl.from_arrow(pa.table(values, names=["v0", "v1", "v2", "v3"])))

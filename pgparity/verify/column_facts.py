@@ -60,7 +60,6 @@ class ColumnFacts:
     total: int | Fraction | float | None = None
     longest: int | None = None
     total_length: int | None = None
-    nuls: int | None = None  # text values holding a NUL character
     trues: int | None = None
     falses: int | None = None
 
@@ -93,14 +92,13 @@ def _exprs(i: int, kind: str) -> list[pl.Expr]:
     """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1})."""
     v, o, n = pl.col(f"v{2 * i}"), pl.col(f"v{2 * i + 1}"), f"{i}."
     out = [(v.is_null() & o.is_null()).sum().alias(n + "nulls"), o.is_not_null().sum().alias(n + "odd")]
-    if kind not in INT_LIKE + ("float",):
+    if kind not in INT_LIKE + ("float", "bool"):  # those count their values themselves
         out.append(v.drop_nulls().hash(HASH_SEED).implode().alias(n + "hashes"))
     if kind in INT_LIKE + TEXT_ORDERED:
         out += [v.min().alias(n + "min"), v.max().alias(n + "max")]
     if kind == "text":
         chars = v.str.len_chars().cast(pl.Int64)
-        out += [chars.max().alias(n + "longest"), chars.sum().alias(n + "length"),
-                v.str.contains("\x00", literal=True).sum().alias(n + "nuls")]
+        out += [chars.max().alias(n + "longest"), chars.sum().alias(n + "length")]
     elif kind == "bytes":
         size = v.bin.size().cast(pl.Int64)
         out += [size.max().alias(n + "longest"), size.sum().alias(n + "length")]
@@ -141,8 +139,8 @@ class _Column:
         self.sum_units = 0  # floats: exact sum in units of 2^-1126; ints: the sum itself
         self.non_finite: set[float] = set()
 
-    def add(self, row: dict, prefix: str, value: pa.Array, frame_value: pl.Series) -> None:
-        for stat in ("nulls", "odd", "longest", "length", "nuls", "trues", "falses"):
+    def add(self, row: dict, hashes: pl.Series | None, prefix: str, value: pa.Array, frame_value: pl.Series) -> None:
+        for stat in ("nulls", "odd", "longest", "length", "trues", "falses"):
             if prefix + stat in row:
                 got = row[prefix + stat] or 0
                 self.stats[stat] = max(self.stats.get(stat, 0), got) if stat == "longest" \
@@ -157,8 +155,8 @@ class _Column:
             self.distinct.add(ints.view(np.uint64).copy())
             if self.kind in SUMMED:
                 self.sum_units += int_sum(ints)
-        if prefix + "hashes" in row:
-            self.distinct.add(np.asarray(row[prefix + "hashes"], dtype=np.uint64))
+        if hashes is not None:
+            self.distinct.add(hashes.to_numpy().copy())
         self.stats["min"] = _lesser(self.stats.get("min"), lo)
         self.stats["max"] = _greater(self.stats.get("max"), hi)
 
@@ -169,10 +167,12 @@ class _Column:
         x = bits.view(pa.float64()).to_numpy()
         finite = np.isfinite(x)
         if not finite.all():
-            self.non_finite.update(float(v) if v == v else float("nan") for v in np.unique(x[~finite]))
-        ordered = x[~np.isnan(x)]
-        self.sum_units += float_sum_units(x[finite])
-        return (float(ordered.min()), float(ordered.max())) if len(ordered) else (None, None)
+            self.non_finite.update(float(v) for v in np.unique(x[~finite]))
+            self.sum_units += float_sum_units(x[finite])
+            x = x[~np.isnan(x)]
+        else:
+            self.sum_units += float_sum_units(x)
+        return (float(x.min()), float(x.max())) if len(x) else (None, None)
 
     def _total(self) -> int | Fraction | float | None:
         if self.kind not in SUMMED:
@@ -185,10 +185,11 @@ class _Column:
         return infs.pop() if infs else units_to_fraction(self.sum_units)
 
     def result(self, rows: int) -> ColumnFacts:
-        exact, estimate = self.distinct.result()
         s = self.stats
+        exact, estimate = ((s.get("trues", 0) > 0) + (s.get("falses", 0) > 0), None) if self.kind == "bool" \
+            else self.distinct.result()
         return ColumnFacts(self.name, self.kind, rows, s["nulls"], s["odd"], exact, estimate, s.get("min"),
-                           s.get("max"), self._total(), s.get("longest"), s.get("length"), s.get("nuls"),
+                           s.get("max"), self._total(), s.get("longest"), s.get("length"),
                            s.get("trues"), s.get("falses"))
 
 
@@ -206,9 +207,12 @@ class FactsScan:
         same columns named v0, v1, ... (the content scan builds it to hash rows)."""
         if not frame.height:
             return
-        row = frame.select(self.exprs).row(0, named=True)
+        out = frame.select(self.exprs)
+        lists = [n for n in out.columns if n.endswith(".hashes")]
+        row = out.drop(lists).row(0, named=True)
         for i, col in enumerate(self.columns):
-            col.add(row, f"{i}.", values[2 * i], frame[f"v{2 * i}"])
+            hashes = out[f"{i}.hashes"][0] if f"{i}.hashes" in lists else None
+            col.add(row, hashes, f"{i}.", values[2 * i], frame[f"v{2 * i}"])
         self.rows += frame.height
 
     def result(self) -> SideFacts:

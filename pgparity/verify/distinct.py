@@ -51,8 +51,16 @@ class HyperLogLog:
         return round(raw)
 
 
+def _runs(words: np.ndarray) -> np.ndarray:
+    """Where a sorted array's value changes (True at each first occurrence)."""
+    return np.concatenate([[True], words[1:] != words[:-1]])
+
+
 class DistinctCounter:
-    """Distinct 64-bit hashes: exact while at most `limit` are distinct, then estimated."""
+    """Distinct 64-bit words: exact while at most `limit` are distinct, then estimated.
+
+    Words that arrive in non-decreasing order (a key, a foreign key loaded in order, an insertion time)
+    are counted as they come, without a hash table: one comparison per word."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -60,23 +68,35 @@ class DistinctCounter:
         self.pending: list[np.ndarray] = []
         self.pending_size = 0
         self.sketch: HyperLogLog | None = None
+        self.in_order, self.last, self.counted = True, None, 0
 
-    def add(self, hashes: np.ndarray) -> None:
-        if not len(hashes):
+    def add(self, words: np.ndarray) -> None:
+        if not len(words):
             return
         if self.sketch is not None:
-            self.sketch.add(hashes)
+            self.sketch.add(words)
             return
-        self.pending.append(hashes)
-        self.pending_size += len(hashes)
-        if self.pending_size >= self.limit:  # at most 2 x limit held; each value merged about twice
+        if self.in_order:
+            self._count_in_order(words)
+        self.pending.append(words)
+        self.pending_size += len(words)
+        if self.pending_size >= self.limit:  # at most 2 x limit held; each word merged about twice
             self._merge()
 
+    def _count_in_order(self, words: np.ndarray) -> None:
+        self.in_order = bool(np.all(words[1:] >= words[:-1])) and (self.last is None or words[0] >= self.last)
+        if self.in_order:
+            new_first = self.last is None or words[0] != self.last
+            self.counted += int(np.count_nonzero(words[1:] != words[:-1])) + int(new_first)
+            self.last = words[-1]
+
+    def _all(self) -> np.ndarray:
+        return np.concatenate([self.kept, *self.pending])
+
     def _merge(self) -> None:
-        if self.pending:
-            both = pl.Series(np.concatenate([self.kept, *self.pending]), dtype=pl.UInt64)
-            self.kept = both.unique().to_numpy()
-            self.pending, self.pending_size = [], 0
+        words = self._all()
+        self.pending, self.pending_size = [], 0
+        self.kept = words[_runs(words)] if self.in_order else pl.Series(words, dtype=pl.UInt64).unique().to_numpy()
         if len(self.kept) > self.limit:
             self.sketch = HyperLogLog()
             self.sketch.add(self.kept)
@@ -85,7 +105,10 @@ class DistinctCounter:
     def result(self) -> tuple[int | None, int | None]:
         """(exact count, None) within the limit, else (None, estimate)."""
         if self.sketch is None:
-            self._merge()
-        if self.sketch is None:
-            return len(self.kept), None
+            words = self._all()
+            count = self.counted if self.in_order else pl.Series(words, dtype=pl.UInt64).n_unique()
+            if count <= self.limit:
+                return count, None
+            self.sketch = HyperLogLog()
+            self.sketch.add(words)  # duplicates leave a sketch as it is
         return None, self.sketch.estimate()

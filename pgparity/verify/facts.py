@@ -13,7 +13,8 @@ What checks could read instead of querying (each is one column's facts on both s
   booleans    trues / falses / nulls, and odd (SQLite values that are no boolean) for bool-rule columns
   timestamps  minimum / maximum (canonical microseconds or days) and odd (texts that do not read as a
               time) for ts / tstz / date columns
-  text        longest and total_length (characters), nuls (values holding a NUL) for text columns
+  text        longest and total_length (characters) for text columns (NUL counts are not gathered: under
+              --nul-policy fail a NUL stays in the canonical value, and content names the row)
   row_count   source.rows / target.rows
 Columns whose rule is not the check's own (a BOOLEAN or DATETIME declaration landed as integer or
 text) have facts under their actual rule (int, text), not under the declared meaning.

@@ -202,7 +202,7 @@ def sa_sqlite(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def sa_pg(server, sa_sqlite, tmp_path_factory) -> dict:
-    """`metadata.create_all` into a fresh schema, loaded two ways: `migrate.py --data-only --schema` ('migrate'), and
+    """`metadata.create_all` into a fresh schema, loaded two ways: `migrate.py --data-only --pg-schema` ('migrate'), and
     SQLAlchemy itself copying every row through its column types ('orm_copy')."""
     name = f"pgparity_tests_orm_sa_{os.getpid()}"
     url = server.create(name)
@@ -211,7 +211,7 @@ def sa_pg(server, sa_sqlite, tmp_path_factory) -> dict:
     copy_name = f"pgparity_tests_ormsacopy_{os.getpid()}"
     copy_url = server.create(copy_name, template=name)
     ok(run(["app.py", "copy", sa_sqlite, copy_url, "--schema", schema], SA_APP))
-    load = run([ROOT / "migrate.py", sa_sqlite, "--pg", url, "--schema", schema, "--data-only", "-q",
+    load = run([ROOT / "migrate.py", sa_sqlite, "--pg", url, "--pg-schema", schema, "--data-only", "-q",
                 "--reports", tmp_path_factory.mktemp("sa_load")], ROOT)
     return {"migrate": {"name": name, "url": url, "schema": schema, "load": load},
             "orm_copy": {"name": copy_name, "url": copy_url, "schema": schema, "load": None}}

@@ -179,7 +179,7 @@ def test_incremental_sees_an_old_row_updated_without_an_updated_at_column(pair):
     both(pair, "INSERT INTO orders VALUES (11, 1.0)", "INSERT INTO orders VALUES (11, 1.0)")
     both(pair, "UPDATE orders SET total = 0 WHERE id = 2", "UPDATE orders SET total = 0 WHERE id = 2")
     res, summary = drift(pair, "--incremental")
-    assert res.returncode == 1 and "orders: append-only: row(s) with key <= 10 changed" in res.stdout
+    assert res.returncode == 1 and "orders: append-only: row(s) with key <= 10 changed (keys 2..2)" in res.stdout
 
 
 def test_incremental_live_says_what_it_cannot_see(pair):

@@ -204,14 +204,49 @@ def check_drift(cmp: Comparison, tp: TablePair, ds: DriftSettings, baseline: dic
     base = (baseline.get("tables") or {}).get(tp.name)
     today = fingerprint(cmp, tp, rule, base, ds.incremental)
     if accepting:
+        today["buckets"] = key_buckets(cmp, tp, rule, today.get("max_key"))
         return passed("drift", tp.name, f"[{rule.rule}] baseline accepted: {today['rows']} rows"), today
     violations, changes = evaluate(tp, rule, base, today)
+    if violations and base and base.get("buckets"):
+        ranges = changed_ranges(cmp, tp, rule, base)
+        changes += [f"changed rows among keys {ranges}"] if ranges else []
+        violations = [v + (f" (keys {ranges})" if ranges and "changed" in v else "") for v in violations]
     label = f"{rule.rule}" + (f", growth {list(rule.growth)}" if rule.growth else "")
     summary = f"[{label}, {today['mode']}] " + ("; ".join(changes) if changes else "unchanged since the baseline")
     if violations:
         return failed("drift", tp.name, summary, [Finding(f"{tp.name}: {v}", None, "drift") for v in violations]), \
             today
     return passed("drift", tp.name, summary), today
+
+
+BUCKETS = 64  # key ranges whose checksums the baseline keeps, to say where an old row changed
+
+
+def _bucket_sums(cmp: Comparison, tp: TablePair, key: str, width: int, upto: str | None = None) -> dict[str, str]:
+    where = f" WHERE {qi(key)} <= {key_literal(upto)}" if upto is not None else ""
+    rows = cmp.pg_query(f"SELECT floor({qi(key)}::numeric / {width})::bigint, "
+                        f"sum(hashtextextended(x::text, 0)::numeric)::text "
+                        f"FROM {qname(cmp.settings.schema, tp.target.name)} x{where} GROUP BY 1")
+    return {str(b): total for b, total in rows}
+
+
+def key_buckets(cmp: Comparison, tp: TablePair, rule: DriftRule, max_key) -> dict | None:
+    """Checksums of 64 key ranges (integer keys only), kept in the baseline."""
+    key = _col(tp, rule.key)
+    target = next((c.target for c in tp.columns if c.target is not None and c.target.name == key), None)
+    if key is None or target is None or target.type not in ("smallint", "integer", "bigint") or max_key is None:
+        return None
+    width = max(1, -(-int(max_key) // BUCKETS))
+    return {"width": width, "sums": _bucket_sums(cmp, tp, key, width)}
+
+
+def changed_ranges(cmp: Comparison, tp: TablePair, rule: DriftRule, base: dict) -> str:
+    """The baseline's key ranges whose rows changed since (up to its max key), as 'a..b, c..d'."""
+    width, before = base["buckets"]["width"], base["buckets"]["sums"]
+    now = _bucket_sums(cmp, tp, _col(tp, rule.key), width, base.get("max_key"))
+    changed = sorted(int(b) for b in set(before) | set(now) if before.get(b) != now.get(b))
+    shown = [f"{b * width}..{(b + 1) * width - 1}" for b in changed[:8]]
+    return ", ".join(shown) + (f" and {len(changed) - 8} more ranges" if len(changed) > 8 else "")
 
 
 def load_baseline(path: Path) -> dict:
@@ -226,7 +261,8 @@ def load_baseline(path: Path) -> dict:
 def write_baseline(path: Path, fingerprints: dict[str, dict], source: str) -> int:
     """Accept today's state: one key per table, sorted, indented (reads well in a git diff)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tables = {name: {k: v for k, v in fp.items() if k in ("rows", "checksum", "max_key", "max_updated", "profile")}
+    kept = ("rows", "checksum", "max_key", "max_updated", "profile", "buckets")
+    tables = {name: {k: v for k, v in fp.items() if k in kept and v is not None}
               for name, fp in sorted(fingerprints.items()) if fp.get("checksum") is not None}
     path.write_text(json.dumps({"format": BASELINE_FORMAT, "accepted_at": _now(), "source": source,
                                 "tables": tables}, indent=2, sort_keys=True) + "\n")

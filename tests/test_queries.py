@@ -136,11 +136,14 @@ def test_writes_are_rolled_back_on_both_sides(demo_db, shared, tmp_path):
     shutil.copy2(demo_db, sqlite)
     before_bytes, before_mtime = hashlib.sha256(sqlite.read_bytes()).hexdigest(), sqlite.stat().st_mtime_ns
     before = _pg_state(shared)
-    queries = write(tmp_path, APP_QUERIES.read_text() + "\n-- name: wipe\nDELETE FROM workflow_controls;\n")
-    res, _ = run_queries(sqlite, shared.url, shared.schema, queries, "-k", "control or purge or record or wipe")
+    queries = write(tmp_path, APP_QUERIES.read_text() + "\n-- name: wipe\nDELETE FROM workflow_controls;\n"
+                    "-- name: scratch_table\nCREATE TABLE scratch (a INTEGER);\nINSERT INTO scratch VALUES (1);\n")
+    res, _ = run_queries(sqlite, shared.url, shared.schema, queries, "-k", "control or purge or record or wipe or "
+                         "scratch")
     assert {n: s for n, s in outcomes(res).items()} == {"touch_control": "PASSED", "enable_control": "PASSED",
                                                         "purge_violations": "PASSED", "record_count": "PASSED",
-                                                        "wipe": "PASSED"}, res.stdout[-3000:]
+                                                        "wipe": "PASSED", "scratch_table": "PASSED"}, res.stdout[-3000:]
+    assert "scratch" not in shared.tables()
     assert _pg_state(shared) == before
     assert hashlib.sha256(sqlite.read_bytes()).hexdigest() == before_bytes
     assert sqlite.stat().st_mtime_ns == before_mtime
@@ -240,6 +243,8 @@ def test_clock_zone(demo_db, shared, tmp_path):
      "query needs_sku (QUERIES:1): parameter :sku has no sample value (add '-- param sku: VALUE'"),
     ("-- name: two_marks\n-- params: 1\nSELECT id FROM users WHERE id BETWEEN ? AND ?;\n",
      "query two_marks (QUERIES:1): 2 ? parameter(s) but 1 sample value(s) left"),
+    ("-- name: tx\nBEGIN;\nUPDATE users SET email = NULL;\nCOMMIT;\n",
+     "query tx (QUERIES:1): BEGIN/COMMIT/ROLLBACK are not replayed"),
     ("-- name: local\nSELECT datetime(shipped_at, 'localtime') FROM shipped_items;\n",
      "query local (QUERIES:1): cannot be translated to PostgreSQL: DATETIME(shipped_at, 'localtime'): no PostgreSQL "
      "form"),

@@ -87,11 +87,14 @@ class Replayer:
         except StatementError as exc:
             return self._refused(query, f"sqlglot cannot read it as SQLite ({exc}): it cannot be translated",
                                  "untranslatable", "")
+        if any(isinstance(st.tree, (exp.Transaction, exp.Commit, exp.Rollback)) for st in statements):
+            return self._refused(query, "BEGIN/COMMIT/ROLLBACK are not replayed: each query runs in one transaction "
+                                 "that is rolled back (remove them from the queries file)", "unsupported", "")
         try:
             binds = bind_parameters(query, statements)
         except QueryError as exc:
             return self._refused(query, str(exc), exc.kind, "")
-        writes = any(_is_write(st.tree) for st in statements)
+        writes = any(not isinstance(st.tree, (exp.Select, exp.Union, exp.Pragma)) for st in statements)
         translations = [translate(st, self.ctx.known_columns, returning=writes) for st in statements]
         pg_sql = ";\n".join(t.sql or f"-- not run: {t.skip or '; '.join(t.problems)}" for t in translations)
         problems = [p for t in translations for p in t.problems]

@@ -68,7 +68,8 @@ class SqliteSide:
                 if res.error:
                     break
         finally:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
         return out
 
     def close(self) -> None:
@@ -120,7 +121,12 @@ class PgSide:
                         res.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
                         break
         finally:
-            self._conn.rollback()
+            try:
+                self._conn.rollback()
+            except psycopg2.Error as exc:  # the connection itself is gone: say so on the statement
+                if out:
+                    out[-1].error = out[-1].error or f"connection lost: {str(exc).splitlines()[0]}"
+                return out
             if sequences:
                 self._restore(sequences)
         return out

@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.db.models import JSONField, Value  # noqa: E402
-from shop.models import Category, Order, OrderLine, Product, ProductDetail, Supplier, Tag  # noqa: E402
+from shop.models import Category, Note, Order, OrderLine, Product, ProductDetail, Supplier, Tag  # noqa: E402
 
 UTC = dt.UTC
 NAMES = ["Crème brûlée", "Ünïcödé ✓", "emoji 🎉🐍", "日本語の名前", "O'Brien \"quoted\"", "tab\tand\nnewline",
@@ -102,6 +102,9 @@ def orders(rng: random.Random, users: list[User], products: list[Product]) -> No
                                  total=PRICES[i % 8], client_ip=IPS[i % 7], gift=[True, False, None][i % 3],
                                  payload=None if i % 4 == 0 else json_value(i),
                                  token=None if i % 3 == 0 else uuid.UUID(int=rng.getrandbits(128)))
+        if i % 7 == 0:
+            Note.objects.create(order=o, user=["root", "zoë", "select"][i % 3], body=NAMES[i % 10] * (i % 3 + 1),
+                                pinned=i % 2 == 0)
         for j, p in enumerate(rng.sample(products, i % 4 + 1)):
             OrderLine.objects.create(order=o, product=p, quantity=j + 1, unit_price=p.price,
                                      discount=[Decimal("0"), Decimal("0.1250"), Decimal("9.9999")][j % 3])

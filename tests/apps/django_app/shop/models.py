@@ -95,3 +95,15 @@ class OrderLine(models.Model):
             models.UniqueConstraint(fields=["order", "product"], name="orderline_once_per_order"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive"),
         ]
+
+
+class Note(models.Model):
+    """Names an app may choose that need quoting: a table with a space, CamelCase and reserved-word columns."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, db_column="OrderRef", related_name="notes")
+    user = models.CharField(max_length=30, db_column="user")
+    body = models.TextField(db_column="Text Body")
+    pinned = models.BooleanField(default=False, db_column="Select")
+
+    class Meta:
+        db_table = "Order Notes"

@@ -8,8 +8,8 @@ table, column and key.
 
 Two correct copies are judged: 'migrate' (our loader) and 'orm_copy' (the ORM itself copies every object), so a
 false alarm of the checks is told apart from a fault of the loader; the damages are made on the 'migrate' copy.
-The one assertion that does not hold on main yet (the user's GX suites, /work/brief/orm_findings.md F10) is skipped
-unless PGPARITY_ORM_PENDING=1.
+The one assertion that does not hold on main yet (the user's GX suites: generated from SQLite storage, they fail on
+the uuid/inet/jsonb/interval columns of a correct copy) is skipped unless PGPARITY_ORM_PENDING=1.
 """
 
 from __future__ import annotations

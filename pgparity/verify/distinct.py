@@ -1,12 +1,12 @@
 """Distinct values counted in bounded memory: exact up to a limit, then a HyperLogLog estimate.
 
 Values arrive as 64-bit words, one batch at a time: canonical integers themselves, other values as
-hashes of their canonical form. Up to `limit` distinct words are kept (8 bytes each; pending ones are
-merged once as many are waiting, so at most 2 x limit are held and each is merged about twice), and the
-count is exact (for hashes: two values share one with probability ~n²/2^65, and both sides hash
-alike, so equal data always counts equal). Past the limit the words are dropped into a HyperLogLog
-sketch of 2^14 one-byte registers (16 KiB): an estimate with a standard error of about 0.8 %, a
-diagnostic, never a verdict.
+hashes of their canonical form. Up to `limit` distinct words are kept (8 bytes each; pending words are
+merged into them once 4 times as many wait, at least 2^18, at most `limit`: at most 2 x limit are held
+and each word is merged a few times at most), and the count is exact (for hashes: two values share
+one with probability ~n²/2^65, and both sides hash alike, so equal data always counts equal). Past
+the limit the words are dropped into a HyperLogLog sketch of 2^14 one-byte registers (16 KiB): an
+estimate with a standard error of about 0.8 %, a diagnostic, never a verdict.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 HLL_BITS = 14
+MERGE_FLOOR = 1 << 18  # pending words merged at least this many at a time
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -77,18 +78,23 @@ class DistinctCounter:
             self.sketch.add(words)
             return
         if self.in_order:
-            self._count_in_order(words)
+            words = self._count_in_order(words)
         self.pending.append(words)
         self.pending_size += len(words)
-        if self.pending_size >= self.limit:  # at most 2 x limit held; each word merged about twice
+        # merged early while few are distinct (little to keep), else once `limit` wait: at most 2 x limit held
+        if self.pending_size >= min(self.limit, max(MERGE_FLOOR, 4 * len(self.kept))):
             self._merge()
 
-    def _count_in_order(self, words: np.ndarray) -> None:
+    def _count_in_order(self, words: np.ndarray) -> np.ndarray:
+        """Count a batch that continues the non-decreasing order; the words to keep (repeats dropped)."""
         self.in_order = bool(np.all(words[1:] >= words[:-1])) and (self.last is None or words[0] >= self.last)
-        if self.in_order:
-            new_first = self.last is None or words[0] != self.last
-            self.counted += int(np.count_nonzero(words[1:] != words[:-1])) + int(new_first)
-            self.last = words[-1]
+        if not self.in_order:
+            return words
+        first = _runs(words)
+        first[0] = self.last is None or words[0] != self.last
+        self.counted += int(np.count_nonzero(first))
+        self.last = words[-1]
+        return words[first]
 
     def _all(self) -> np.ndarray:
         return np.concatenate([self.kept, *self.pending])

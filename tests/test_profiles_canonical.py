@@ -104,6 +104,20 @@ def test_untyped_1_and_text_1_in_a_bigint_is_what_content_says(tmp_path, target)
     assert {(f["column"], f["kind"]) for f in profiles["findings"]} >= {("v", "profile-unmatchable")}
 
 
+def test_float_tolerance_bucket_edge_passes_content_and_profiles(tmp_path, target):
+    """Under --float-tolerance 2e-3, 1.0019 and 1.0020 fall in neighbouring buckets: content re-checks the row
+    exactly and passes, and profiles compare min/max within twice the tolerance (sums and distinct not)."""
+    path = _pair(tmp_path, target, "CREATE TABLE t (id INTEGER PRIMARY KEY, x REAL)", [(1, 1.0019), (2, 5.0)],
+                 "CREATE TABLE t (id bigint PRIMARY KEY, x double precision)", [(1, 1.0020), (2, 5.0)])
+    out = run_checks(path, target.url, target.schema, float_tolerance=2e-3)
+    assert out[("content", "t")].ok and "1 of them only within the float tolerance" in out[("content", "t")].summary
+    assert out[("profiles", "t")].ok, out[("profiles", "t")].message()
+    target.sql(f"UPDATE {target.q('t')} SET x = 1.01 WHERE id = 1")
+    out = run_checks(path, target.url, target.schema, float_tolerance=2e-3)
+    assert not out[("content", "t")].ok and not out[("profiles", "t")].ok
+    assert ("x", "profile-min") in {(f.column, f.kind) for f in out[("profiles", "t")].findings}
+
+
 @pytest.fixture
 def demo_copy(demo_db, target):
     migrate(demo_db, target)

@@ -33,8 +33,9 @@ def check_content(cmp: Comparison, tp: TablePair) -> Outcome:
     rules = {c.name: f"{c.rule.name}: {c.rule.description}" for c in tp.compared}
     how = "by primary key" if res.keyed else "as a multiset (no primary key)"
     if res.ok and not missing_cols:
-        return passed("content", tp.name, f"{res.source_rows} rows identical {how} (checksum {res.source_checksum})",
-                      rules=rules, seconds=res.seconds)
+        same = f"equal {how}, {res.within_tolerance} of them only within the float tolerance (re-checked " \
+            "exactly)" if res.within_tolerance else f"identical {how} (checksum {res.source_checksum})"
+        return passed("content", tp.name, f"{res.source_rows} rows {same}", rules=rules, seconds=res.seconds)
     lines = [Finding(f"{tp.name}.{c}: column missing in PostgreSQL (not compared)", c, "missing-column")
              for c in missing_cols]
     shown: dict[tuple[str, str | None], int] = {}

@@ -8,7 +8,8 @@ value it rejects but PostgreSQL accepts is lost or weakened ('check-meaning', or
 'check-untranslatable' when no translation exists); a PostgreSQL CHECK with a value it rejects but
 SQLite accepted is stricter ('check-added'). A SQLite CHECK that accepts every value the target
 type can hold (`flag IN (0,1)` on boolean, `json_valid(x)` on jsonb) is implied by the type.
-A matching CHECK added NOT VALID never proved the existing rows ('check-not-valid').
+A matching CHECK added NOT VALID never proved the existing rows ('check-not-valid'). A DOMAIN's
+CHECK on a column's type is one more PostgreSQL CHECK on that column (domains.py).
 
 What it cannot see: a difference at a value no probe reaches; CHECKs reading a column that has no
 PostgreSQL counterpart (the column finding says it); CHECKs on target types without a probe rule
@@ -74,6 +75,11 @@ def _definition(t: PgCheck) -> str:
     return t.definition.removesuffix(" NOT VALID")
 
 
+def _shown(t: PgCheck) -> str:
+    """The CHECK as the user finds it: a domain's CHECK names its domain."""
+    return t.definition + (f" (from DOMAIN {t.domain})" if t.domain else "")
+
+
 def _scratch_table(cmp: Comparison, tp: TablePair, scratch: Scratch) -> str | None:
     name = scratch.name("chk")
     try:
@@ -127,9 +133,9 @@ def _lost(tp: TablePair, s: _Source, targets: list[PgCheck], prober: _Prober, no
     witness = next((r for r, a, b in zip(rows, src_ok, pg_ok) if not a and b), None)
     if witness is None:
         notes.append(f"CHECK ({s.expression}) is written differently in PostgreSQL with the same meaning"
-                     + (f" ({'; '.join(t.definition for t in guards)})" if guards else ""))
+                     + (f" ({'; '.join(_shown(t) for t in guards)})" if guards else ""))
         return []
-    now = "; ".join(t.definition for t in guards) or "no CHECK"
+    now = "; ".join(_shown(t) for t in guards) or "no CHECK"
     what = _values(cols, witness)
     kind = "check-untranslatable" if s.problems else "check-meaning"
     why = f" ({'; '.join(s.problems)})" if s.problems else ""
@@ -146,14 +152,14 @@ def _added(tp: TablePair, t: PgCheck, sources: list[_Source], prober: _Prober) -
     guards = [s for s in sources if set(s.columns) <= set(cols)]
     rows = prober.rows(cols, [s.expression for s in guards], [t.expression])
     if rows is None:
-        return [Finding(f"{tp.name}: PostgreSQL has {t.definition}, which SQLite does not have", _one(cols),
+        return [Finding(f"{tp.name}: PostgreSQL has {_shown(t)}, which SQLite does not have", _one(cols),
                         "check-added")]
     pg_ok = prober.pg_verdicts(cols, [t.expression], rows)
     src_ok = prober.sqlite_verdicts(cols, [s.expression for s in guards], rows) or [True] * len(rows)
     witness = next((r for r, a, b in zip(rows, src_ok, pg_ok) if a and not b), None)
     if witness is None:
         return []
-    return [Finding(f"{tp.name}: PostgreSQL has {t.definition}, stricter than SQLite: an INSERT with "
+    return [Finding(f"{tp.name}: PostgreSQL has {_shown(t)}, stricter than SQLite: an INSERT with "
                     f"{_values(cols, witness)} accepted by SQLite is rejected by PostgreSQL", _one(cols),
                     "check-added")]
 

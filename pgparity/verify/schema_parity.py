@@ -4,7 +4,10 @@ Proves, per table: every column exists; NOT NULL, PRIMARY KEY and UNIQUE are car
 (strictness.py); indexes are carried; every CHECK means the same (constraint_meaning.py); every
 DEFAULT writes the same value (default_behaviour.py); no type is narrower than the declaration and
 each holds every value (fit); a declared BOOLEAN/DATETIME/JSON... whose values fit did not land as
-text or integer (declared_intent.py). Value-dependent parts read the table in one scan (plus one
+text or integer (declared_intent.py); text compares and orders as SQLite's column collation did
+(collation_parity.py); the table takes no part in INHERITS ('inheritance': a child's rows are read
+with the parent's but escape its PRIMARY KEY and UNIQUE). A DOMAIN column is its base type plus the
+domain's NOT NULL and CHECKs (domains.py). Value-dependent parts read the table in one scan (plus one
 profile scan when a declared-intent candidate exists).
 
 What it cannot see: anything outside the table (views, triggers: the objects check); differences at
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from ..fit import misfit
 from ..sqlnames import qs
+from .collation_parity import collation_findings
 from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
 from .default_behaviour import compare_defaults
@@ -41,7 +45,7 @@ def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
     found: list[Finding] = [Finding(f"{tp.name}.{c.name}: column missing in PostgreSQL: every query naming it "
                                     "fails", c.name, "missing-column") for c in tp.columns if c.target is None]
     found += _scanned(cmp, tp)
-    found += stricter(tp) + uniques(cmp, tp) + _indexes(tp)
+    found += stricter(tp) + uniques(cmp, tp) + _indexes(tp) + collation_findings(tp) + _inheritance(tp)
     checks, defaults, default_notes = CheckReport([], []), [], []
     if _needs_scratch(tp):
         with Scratch(cmp.pg_url) as scratch:
@@ -114,4 +118,18 @@ def _indexes(tp: TablePair) -> list[Finding]:
         if want is not None and not any(cols[: len(want)] == want for _, cols in tp.target.indexes):
             out.append(Finding(f"{tp.name}: index {ix.name} ({', '.join(ix.columns)}) not carried",
                                ix.columns[0] if len(ix.columns) == 1 else None, "index-lost"))
+    return out
+
+
+def _inheritance(tp: TablePair) -> list[Finding]:
+    """INHERITS: a SELECT on the parent reads the children's rows, which no PRIMARY KEY or UNIQUE covers."""
+    out = []
+    if tp.target.children:
+        out.append(Finding(f"{tp.name}: PostgreSQL table has child table(s) {', '.join(tp.target.children)} "
+                           "(INHERITS): their rows are read with this table's but escape its PRIMARY KEY, UNIQUE "
+                           "and foreign keys: a duplicate key is accepted", None, "inheritance"))
+    if tp.target.parents:
+        out.append(Finding(f"{tp.name}: PostgreSQL table INHERITS from {', '.join(tp.target.parents)}: its rows "
+                           "are also read through the parent, outside the parent's PRIMARY KEY and UNIQUE",
+                           None, "inheritance"))
     return out

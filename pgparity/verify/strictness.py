@@ -8,7 +8,10 @@ one, numeric(p,s) with less precision or scale, float4 for a double ('narrower-t
 constraints: lost ('unique-lost'), made partial ('unique-partial'), on other columns
 ('unique-columns'), added ('unique-added'), or case-sensitive where SQLite's was COLLATE NOCASE
 ('unique-collation'; a unique index on lower(col) or upper(col), or a citext column, is the
-case-insensitive equivalent).
+case-insensitive equivalent); a UNIQUE or PRIMARY KEY made DEFERRABLE ('unique-deferrable': ON CONFLICT
+refuses it, duplicates may pass until COMMIT) or NULLS NOT DISTINCT on a nullable column ('unique-nulls':
+SQLite treats NULLs as distinct); timestamp/time/interval with fewer than 6 fractional digits
+('narrower-type': fractions rounded on write); char(n) ('char-padding': blank-padded on read).
 
 What it cannot see: a partial UNIQUE whose WHERE differs from SQLite's (both partial: accepted);
 collations other than NOCASE (RTRIM) and non-deterministic ICU collations (taken as case-sensitive).
@@ -44,6 +47,11 @@ def stricter(tp: TablePair) -> list[Finding]:
         if why := narrower(c.source.type, t.type):
             out.append(Finding(f"{tp.name}.{c.name}: {t.type} in PostgreSQL is narrower than the declared "
                                f"{c.source.type or 'untyped'}: {why}", c.name, "narrower-type"))
+        if base_type(t.type) in ("character", "bpchar"):
+            out.append(Finding(f"{tp.name}.{c.name}: {t.type} in PostgreSQL pads values with blanks: 'ab' "
+                               f"written by the application reads back padded to the full length, and "
+                               "length(), || and LIKE ignore or keep the padding unlike SQLite's text",
+                               c.name, "char-padding"))
     paired = {c.target.name for c in tp.columns if c.target is not None}
     for t in tp.target.columns:
         if t.name not in paired and t.notnull and t.default is None and not t.identity and not t.generated:
@@ -76,7 +84,13 @@ def narrower(declared: str, pg_type: str) -> str | None:
         return f"decimals with scale {ps[1]} lose their fraction"
     if aff == "REAL" and base == "real":
         return "doubles are rounded to 4-byte floats"
+    if (m := _FRACTION_RE.match(pg_type)) and int(m.group(2)) < 6:
+        return (f"fractions of a second beyond {m.group(2)} digit(s) are rounded away on every write "
+                "(SQLite keeps the text as written)")
     return None
+
+
+_FRACTION_RE = re.compile(r"^(timestamp|time|interval)\b[^(]*\((\d)\)")
 
 
 def _declared_bits(declared: str) -> int:
@@ -106,9 +120,14 @@ def uniques(cmp: Comparison, tp: TablePair) -> list[Finding]:
             continue
         if any(c not in names for c in ix.columns):
             continue
+        before = set(used)
         out += _one_unique(cmp, tp, ix, names, targets, used)
+        twin = next((t for t in targets if t.name in used - before), None)
+        out += _manner(tp, f"UNIQUE ({', '.join(ix.columns)})", _one(ix.columns), twin) if twin else []
     pk = {names.get(c) for c in tp.source.primary_key}
     for t in targets:
+        if t.primary and tp.source.primary_key:
+            out += _manner(tp, f"PRIMARY KEY ({', '.join(tp.source.primary_key)})", _one(tp.source.primary_key), t)
         if t.name in used or t.primary:
             continue
         cols = _case_blind_columns(t) or t.columns
@@ -158,6 +177,23 @@ def _one_unique(cmp: Comparison, tp: TablePair, ix: Index, names: dict[str, str]
                         "changed", _one(ix.columns), "unique-columns")]
     return [Finding(f"{tp.name}: {shown} not carried: a duplicate rejected by SQLite is accepted by PostgreSQL",
                     _one(ix.columns), "unique-lost")]
+
+
+def _manner(tp: TablePair, shown: str, column: str | None, t: PgIndex) -> list[Finding]:
+    """How the twin enforces: SQLite's UNIQUE is checked per statement and treats NULLs as distinct."""
+    out = []
+    if t.deferrable:
+        when = "INITIALLY DEFERRED: a duplicate is rejected only at COMMIT, not by the statement" if t.deferred \
+            else "a duplicate is rejected per statement, but"
+        out.append(Finding(f"{tp.name}: {shown} is DEFERRABLE in PostgreSQL ({t.name}; SQLite's never is), "
+                           f"{when}; INSERT ... ON CONFLICT on it fails with 'ON CONFLICT does not support "
+                           "deferrable unique constraints'", column, "unique-deferrable"))
+    nullable = [c for c in t.columns if c and (col := tp.target.column(c)) is not None and not col.notnull]
+    if t.nulls_not_distinct and nullable and not t.primary:
+        out.append(Finding(f"{tp.name}: {shown} is NULLS NOT DISTINCT in PostgreSQL ({t.name}): a second row with "
+                           f"{nullable[0]} = NULL, accepted by SQLite (NULLs are distinct), is rejected",
+                           column, "unique-nulls"))
+    return out
 
 
 def _one(cols) -> str | None:

@@ -305,8 +305,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
         summary["gx_docs"] = str(gx.build_docs().resolve().relative_to(out.resolve()))
     drift = config.stash.get(DRIFT, None)
     extra = drift.finish(summary, str(cmp.source.path), config.stash[SETTINGS]["base"]) if drift else ""
+    extra += _queries_section(config, summary)
     write_summary(summary, out)
     config.stash[FINAL] = (summary, write_html(summary, out, extra))
+
+
+def _queries_section(config: pytest.Config, summary: dict) -> str:
+    """The replayed application queries, when any ran: summary.json's "queries" and the page's section."""
+    from pgparity.queries.pytest_options import RECORDS
+
+    records = config.stash.get(RECORDS, {})
+    if not records:
+        return ""
+    from pgparity.queries.report import queries_html, queries_section
+
+    summary["queries"] = queries_section(records, config.stash[RESULTS])
+    return queries_html(summary["queries"])
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ def run_cli(*args, env=None, cwd=None):
     full_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     full_env.update(env or {})
     return subprocess.run([sys.executable, str(ROOT / "migrate.py"), *map(str, args)], capture_output=True,
-                          text=True, env=full_env, cwd=cwd or ROOT, timeout=300)
+                          text=True, env=full_env, cwd=cwd or tempfile.mkdtemp(prefix="pgparity-cli-"), timeout=300)
 
 
 def _one_line_error(res):

@@ -9,8 +9,11 @@ Per table:
 - views and virtual tables belong to the database; each is checked with the first table it reads (views
   read through other views to a table; a virtual table with `content=` goes with that table, any other
   with the database's first table), so `pytest checks/ -k <table>` finds it. A view must exist in
-  PostgreSQL as a view (a table or materialized view does not follow writes) and return as many rows as
-  SQLite's; its rows' content is not compared. A view SQLite itself cannot run is not required.
+  PostgreSQL as a view (a table or materialized view does not follow writes) and return the same rows as
+  SQLite's: the same count, the same NULLs per column, and the same multiset of rows compared by content
+  (each column by the rule a table column of its types gets, view_values). A view SQLite itself cannot
+  run is not required. Its definition is not compared: a WHERE or expression that differs only on rows
+  not present today (e.g. an added `AND coalesce(priority, 0) > -1000`) passes until such a row exists.
 - PostgreSQL-only: user triggers SQLite did not have, rules (`DO INSTEAD NOTHING` drops the app's
   writes), row-level security, and a same-named table or view in a schema searched before this one on
   the search_path of the connecting role or any role that could be the application's.
@@ -34,6 +37,7 @@ from ..sqltranslate import referenced_columns, translate_expr
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair, match_name
 from .pg_objects import PgObjects, pg_objects, relation_columns
+from .view_values import view_value_difference
 
 CHECK = "objects"
 _TRIGGER = re.compile(r"\bTRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\S+\.)?(?:\"(?:[^\"]|\"\")*\"|\[[^\]]*\]|`[^`]*`|\S+)"
@@ -58,7 +62,7 @@ def check_objects(cmp: Comparison, tp: TablePair) -> Outcome:
             if len(tp.source.generated) > len(opaque) else "",
             f"generated {', '.join(opaque)}: SQLite's expression has no PostgreSQL translation, values not compared"
             if opaque else "",
-            f"{len(views)} view(s) with equal row counts and NULLs per column" if views else ""]
+            f"{len(views)} view(s) returning the same rows (definitions not compared)" if views else ""]
     return passed(CHECK, tp.name, "; ".join(s for s in said if s) or "no triggers, generated columns or views; "
                                   "no PostgreSQL-only triggers, rules, row security or shadowing tables")
 
@@ -208,12 +212,13 @@ def _views(cmp: Comparison, tp: TablePair, views: list[SqlObject], objs: PgObjec
             out.append(Finding(f"{tp.name}: view {v.name} is {what} in PostgreSQL: it does not follow the "
                                "application's writes to the tables it reads", None, "view-materialized", key))
         out += [Finding(f"{tp.name}: view {v.name}{text}", None, kind, key)
-                for kind, text in _view_rows(cmp, name, cols, want)]
+                for kind, text in _view_rows(cmp, v, name, cols, want)]
     return out
 
 
-def _view_rows(cmp: Comparison, name: str, cols: list[str], want: tuple) -> list[tuple[str, str]]:
-    """(kind, text) for each way the PostgreSQL view's rows differ: row count, columns, NULLs per column."""
+def _view_rows(cmp: Comparison, view: SqlObject, name: str, cols: list[str], want: tuple) -> list[tuple[str, str]]:
+    """(kind, text) for each way the PostgreSQL view's rows differ: row count, columns, NULLs per column,
+    then the rows' content (view_values: the multiset of canonical rows)."""
     pg_cols = relation_columns(cmp, name)
     found = [match_name(c, pg_cols) for c in cols]
     missing = [c for c, f in zip(cols, found) if f is None]
@@ -228,7 +233,10 @@ def _view_rows(cmp: Comparison, name: str, cols: list[str], want: tuple) -> list
     pairs = [(c, w) for c, f, w in zip(cols, found, want[1:]) if f is not None]
     out += [("view-values", f": column {c} is NULL in {g} row(s) in PostgreSQL, {w or 0} in SQLite")
             for (c, w), g in zip(pairs, got[1:]) if g != (w or 0)]
-    return out
+    if out:
+        return out
+    differ = view_value_difference(cmp, view.name, view.sql, name)
+    return [("view-values", differ)] if differ else []
 
 
 def _virtual(tp: TablePair, virtual: list[SqlObject], objs: PgObjects) -> list[Finding]:

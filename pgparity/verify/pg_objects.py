@@ -169,6 +169,14 @@ def relation_columns(cmp: Comparison, name: str) -> list[str]:
                                        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
 
 
+def relation_column_types(cmp: Comparison, name: str) -> list[tuple[str, str]]:
+    """(column, format_type) of a table or view of the schema, in order."""
+    rel = sql_literal(f"{qi(cmp.settings.schema)}.{qi(name)}")
+    return [(r[0], r[1]) for r in cmp.pg_query(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        f"WHERE attrelid = {rel}::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
+
+
 def _char(value) -> str:
     """A "char" catalog value: the driver returns '\\x00' for the empty one."""
     return (value or "").strip("\x00")

@@ -18,11 +18,17 @@ def base_type(pg_type: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\(.*?\)", "", pg_type.lower())).strip()
 
 
-def inexact_double(q: str) -> str:
-    """SQLite condition: an integer that no double holds exactly (2^53 + 1 would be stored rounded).
+def inexact_double(q: str, pg_type: str = "double precision") -> str:
+    """SQLite condition: an integer that the float type `pg_type` does not hold exactly.
 
-    CAST to INTEGER saturates at 2^63 - 1, so the integers above the largest double below 2^63 are
-    named directly."""
+    A double (53-bit mantissa) holds every integer up to 2^53, a `real` (float4, 24 bits) up to
+    2^24; beyond, only an integer whose odd part fits the mantissa (2^53 + 1 or 2^24 + 1 would be
+    stored rounded). For doubles CAST to INTEGER saturates at 2^63 - 1, so the integers above the
+    largest double below 2^63 are named directly; for float4 the odd part is `q / (q & -q)`."""
+    if base_type(pg_type) == "real":
+        lim = 2**24
+        return (f"(typeof({q})='integer' AND ({q} > {lim} OR {q} < -{lim}) AND {q} <> {-2**63} AND "
+                f"abs({q} / ({q} & -{q})) >= {lim})")
     return (f"(typeof({q})='integer' AND ({q} > 9007199254740992 OR {q} < -9007199254740992) AND "
             f"({q} > 9223372036854774784 OR CAST(CAST({q} AS REAL) AS INTEGER) <> {q}))")
 
@@ -49,8 +55,9 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
             bad += f" OR (typeof({q})='real' AND round({q},{s}) <> {q}) OR {q} >= 1e{p - s} OR {q} <= -1e{p - s}"
         return bad, f"not a number that {pg_type} keeps exactly"
     if base in ("double precision", "real"):
-        return f"typeof({q}) NOT IN ('integer','real') OR {inexact_double(q)}", \
-            "not a number, or an integer no double holds exactly (beyond 2^53)"
+        bits, beyond = ("float4 (real)", "2^24") if base == "real" else ("double", "2^53")
+        return f"typeof({q}) NOT IN ('integer','real') OR {inexact_double(q, base)}", \
+            f"not a number, or an integer no {bits} holds exactly (beyond {beyond})"
     if base.startswith("timestamp") or base == "date":
         if epochs:
             return f"typeof({q}) <> 'integer' OR {q} < 0", "not a unix epoch"

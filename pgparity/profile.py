@@ -109,7 +109,7 @@ def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str
 
     if sum(len(t.columns) for t in tables) < 8:
         return {t.name: profile_table(src, t) for t in tables}
-    other = SqliteSource.open(src.path)
+    other = src.reopen()  # read as `src` is (an allowed stale read holds here too)
     try:
         cuts = {t.name: (len(t.columns) + 1) // 2 for t in tables}
 

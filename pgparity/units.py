@@ -26,6 +26,7 @@ WORDS = {"us": "microseconds", "ms": "milliseconds", "s": "seconds"}
 # instants from 1973-03-03 to 2242-03-16: the bands of the three units do not overlap
 EPOCH_SECONDS = (100_000_000, 2**33)
 DJANGO_MARK = "django_migrations"
+NO_INTEGERS = "no integers"  # epoch_unit's evidence when a column holds no integer to read
 # a number, stored as one or as text of digits: in an interval it needs a unit (PostgreSQL would read seconds)
 NUMBER_SQL = ("(typeof({q}) IN ('integer','real') OR (typeof({q}) = 'text' AND trim({q}) <> '' "
               "AND trim({q}) NOT GLOB '*[^0-9.eE+-]*' AND trim({q}) GLOB '*[0-9]*'))")
@@ -68,7 +69,7 @@ def epoch_unit(lo: int | None, hi: int | None, stated_unit: str | None = None) -
     if stated_unit:
         return stated("--epoch-unit", stated_unit)
     if lo is None or hi is None:
-        return UnitEvidence(None, "no integers")
+        return UnitEvidence(None, NO_INTEGERS)
     for unit in ("s", "ms", "us"):
         low, high = (b * PER_SECOND[unit] for b in EPOCH_SECONDS)
         if low <= lo and hi < high:

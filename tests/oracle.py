@@ -11,10 +11,12 @@ import sqlite3
 from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg2
 
 from pgparity.plan import Plan, TablePlan
+from pgparity.source import sqlite_uri
 from pgparity.sqlnames import qi
 
 _CANON = {"integer": "bigint", "smallint": "bigint", "timestamp without time zone": "timestamp",
@@ -82,7 +84,7 @@ def _key(row: tuple) -> tuple:
 
 def table_rows(sqlite_path, pg_url: str, schema: str, tp: TablePlan) -> tuple[Counter, Counter]:
     """Both sides of one table as multisets of normalised rows."""
-    src = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    src = sqlite3.connect(sqlite_uri(Path(sqlite_path)), uri=True)  # odd file names too
     src.text_factory = bytes
     cols_s = ", ".join('"' + c.name.replace('"', '""') + '"' for c in tp.columns)
     rows_s = src.execute(f"SELECT {cols_s} FROM {qi(tp.name)}").fetchall()

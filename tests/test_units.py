@@ -230,6 +230,28 @@ def test_integer_beyond_2_53_into_double_is_refused(tmp_path, target):
     assert "rowid 2: 9007199254740993" in str(err.value) and "rowid 1:" not in str(err.value)
 
 
+def test_integer_beyond_2_24_into_real_is_refused_and_named_by_the_schema_check(tmp_path, target):
+    """float4 holds integers exactly only up to 2^24 (and beyond, those whose odd part fits 24 bits)."""
+    from tests.checking import run_checks
+
+    rows = [(1, 2**24), (2, 2**24 + 1), (3, 2**25), (4, -(2**24) - 3), (5, 2**62 + 2**39), (6, 5)]
+    path = sqlite_file(tmp_path, "CREATE TABLE f (id INTEGER PRIMARY KEY, x INTEGER);", {"f": rows})
+    target.sql(f"CREATE TABLE {target.q('f')} (id int PRIMARY KEY, x real)")
+    with pytest.raises(RefusedError) as err:
+        migrate(path, target, data_only=True)
+    msg = str(err.value)
+    assert "f.x: value not a number, or an integer no float4 (real) holds exactly (beyond 2^24)" in msg
+    assert "rowid 2: 16777217" in msg and "rowid 4: -16777219" in msg
+    assert not any(f"rowid {i}:" in msg for i in (1, 3, 5, 6))
+    assert target.sql(f"SELECT count(*) FROM {target.q('f')}") == [(0,)]
+    # a copy made another way rounds them silently: the schema check names the column's type fit
+    with target.conn.cursor() as cur:
+        cur.executemany(f"INSERT INTO {target.q('f')} VALUES (%s, %s)", rows)
+    out = run_checks(path, target.url, target.schema)[("schema", "f")]
+    assert ("x", "type-fit") in {(f.column, f.kind) for f in out.findings}
+    assert "2 value(s) not a number, or an integer no float4 (real) holds exactly" in out.message()
+
+
 def test_sqlalchemy_interval_text_is_the_time_since_the_epoch(tmp_path, target):
     """SQLAlchemy stores an Interval in SQLite as the DATETIME 1970-01-01 + the duration: no unit to choose."""
     path = sqlite_file(tmp_path, "CREATE TABLE i (id INTEGER PRIMARY KEY, grace DATETIME);",

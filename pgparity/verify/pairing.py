@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TargetError
+from ..fit import base_type
 from ..schema import Column, Schema, Table, inspect_schema
 from ..source import SqliteSource
-from ..sqlnames import PG_NAME_BYTES, sql_literal
+from ..sqlnames import PG_NAME_BYTES, qs, sql_literal
+from ..units import UnitEvidence, epoch_unit, interval_unit
 from .catalog import PgColumn, PgTable, read_catalog
 from .rules import Rule, Settings, infer
 
@@ -68,15 +70,17 @@ class Comparison:
     """A SQLite file and a PostgreSQL schema, opened once, paired table by table."""
 
     def __init__(self, sqlite_path: str, pg_url: str, settings: Settings, tables: list[str] | None = None,
-                 exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None):
+                 exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None,
+                 allow_stale_read: bool = False):
         self.settings = settings
         self.redact = redact
         self.expectations = Path("expectations")  # where Great Expectations suites are looked for
         self.reports = Path("reports")  # where GX writes its project and Data Docs
         self.cache: dict[str, object] = {}  # results several checks share (content per table, GX run)
         self.pg_url = pg_url
+        self._interval: UnitEvidence | None = None  # the unit of integers going into interval columns, once asked
         with _exclusive(snapshot_lock):  # both snapshots at one moment for writers that honour the lock
-            self.source = SqliteSource.open(sqlite_path)
+            self.source = SqliteSource.open(sqlite_path, allow_stale_read)
             self.pg = _pg_connect(pg_url)
         self.schema: Schema = inspect_schema(self.source)
         self.catalog: dict[str, PgTable] = self._catalog()
@@ -95,20 +99,56 @@ class Comparison:
     def _pair(self, table: Table) -> TablePair:
         target_name = match_name(table.name, list(self.catalog))
         target = self.catalog.get(target_name) if target_name else None
-        cols = []
+        found = []
         for col in table.columns:
             tcol = None
             if target is not None:
                 tname = match_name(col.name, [c.name for c in target.columns])
                 tcol = target.column(tname) if tname else None
-            rule = infer(col.name, col.type, tcol.name, tcol.type, self.settings) if tcol else None
-            cols.append(ColumnPair(col, tcol, rule))
+            found.append((col, tcol))
+        units = self._units(table, [(col, tcol) for col, tcol in found if tcol is not None])
+        cols = [ColumnPair(col, tcol, infer(col.name, col.type, tcol.name, tcol.type, self.settings,
+                                            units.get(col.name)) if tcol else None) for col, tcol in found]
         pair = TablePair(table, target, cols)
         by_name = {c.name: c for c in cols}
         key = [by_name[k] for k in table.primary_key]
         if key and all(k.rule is not None for k in key):
             pair.key = key
         return pair
+
+    def interval_unit(self) -> UnitEvidence:
+        """The unit of SQLite integers going into interval columns, decided as migrate.py --data-only does."""
+        if self._interval is None:
+            self._interval = interval_unit(self.source, self.settings.interval_unit)
+        return self._interval
+
+    def _units(self, table: Table, pairs: list[tuple[Column, PgColumn]]) -> dict[str, UnitEvidence]:
+        """The unit evidence of every column whose integers become durations or instants in PostgreSQL.
+
+        Intervals: the user's --interval-unit, else the file's (Django's microseconds). Timestamps and
+        dates: the user's --epoch-unit, else the one band holding every integer of the column (one
+        aggregate over the table for all such columns), as migrate.py --data-only decides."""
+        out: dict[str, UnitEvidence] = {}
+        epochs = []
+        for col, tcol in pairs:
+            base = base_type(tcol.type)
+            if base.startswith("interval"):
+                out[col.name] = self.interval_unit()
+            elif base.startswith("timestamp") or base == "date":
+                epochs.append(col.name)
+        return out | self.epoch_units(table, epochs)
+
+    def epoch_units(self, table: Table, names: list[str]) -> dict[str, UnitEvidence]:
+        """The unit of each named column's integer epochs: the user's --epoch-unit, else the one band holding
+        every integer of the column (one aggregate over the table for all of them), as migrate.py decides."""
+        if not names:
+            return {}
+        if self.settings.epoch_unit:
+            return {n: epoch_unit(None, None, self.settings.epoch_unit) for n in names}
+        parts = [f"{fn}(CASE WHEN typeof({qs(n)}) = 'integer' THEN {qs(n)} END)"
+                 for n in names for fn in ("min", "max")]
+        row = self.source.query(f"SELECT {', '.join(parts)} FROM {qs(table.name)}")[0]
+        return {n: epoch_unit(row[2 * i], row[2 * i + 1]) for i, n in enumerate(names)}
 
     def pg_query(self, sql: str) -> list[tuple]:
         """A small query inside the PostgreSQL snapshot; a failing one does not spoil the next (savepoint)."""

@@ -17,7 +17,7 @@ JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from ..reader import real_as_text
 from ..sqlnames import qi, qs
 from ..timeconv import local_to_utc_us
+from ..units import NO_INTEGERS, WORDS, UnitEvidence, stated
 from .exact_numbers import PG_DECIMAL, decimal_text, double_bits, double_text, exact_in_double, int_text
 from .json_values import canonical_json
 from .orm_values import (
@@ -53,7 +54,10 @@ class Settings:
     float_tolerance: float = 0.0  # relative; 0 = bit-exact
     examples: int = 10
     nul_policy: str = "fail"  # 'fail': a stripped NUL is a difference; 'strip': NULs are expected gone
-    interval_unit: str = "us"  # unit of SQLite numbers compared with interval (Django: microseconds)
+    # the unit of SQLite integers compared with interval / timestamp / date, as stated by the user
+    # ('us' | 'ms' | 's'); None: decided as migrate.py does (pgparity.units), assumed only when nothing shows it
+    interval_unit: str | None = None
+    epoch_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,31 @@ class Rule:
     # 'json' (canonical JSON text) -> string; 'bytes' -> binary
     canon: str
     classes: tuple[tuple[str, ...], ...] = ()  # per src_select: the storage classes it passes (plain reads)
+    unit: str = ""  # interval/epoch rules: the unit SQLite integers are read in ('us' | 'ms' | 's')
+    assumed: str = ""  # non-empty when nothing decided that unit: what to tell the user (pass --...-unit)
+
+
+# the unit integers are read in when neither the user nor the file says: Django's, and unix time
+ASSUMED_UNIT = {"interval": ("us", "--interval-unit"), "epoch": ("s", "--epoch-unit")}
+
+
+def read_unit(kind: str, unit: UnitEvidence | None, s: Settings) -> tuple[str, str, str]:
+    """(unit, how a description says it, the advice when it is assumed) for 'interval' or 'epoch' integers.
+
+    `unit` is the evidence the comparison found (pgparity.units, as migrate.py decides); None: none was
+    looked for, then only the user's statement in `s` decides."""
+    default, option = ASSUMED_UNIT[kind]
+    stated_unit = s.interval_unit if kind == "interval" else s.epoch_unit
+    if unit is None and stated_unit:
+        unit = stated(option, stated_unit)
+    if unit is not None and unit.unit:
+        return unit.unit, f"{WORDS[unit.unit]}: {unit.evidence}", ""
+    if kind == "epoch" and unit is not None and unit.evidence == NO_INTEGERS:
+        return default, f"{WORDS[default]} (none present)", ""
+    why = unit.evidence if unit is not None else f"no {option} given"
+    advice = (f"integers read as {WORDS[default]} by assumption ({why}); if they are in another unit, "
+              f"pass {option} {{us,ms,s}} to migrate.py --data-only and to the checks")
+    return default, f"{WORDS[default]} ASSUMED ({why}; pass {option} if not)", advice
 
 
 def _base(pg_type: str) -> str:
@@ -93,17 +122,18 @@ _INT, _REAL, _TEXT, _BLOB = ("integer",), ("real",), ("text",), ("blob",)
 _NUMS = ("integer", "real")
 
 
-def _orm_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
+def _orm_rule(c: str, p: str, base: str, s: Settings, unit: UnitEvidence | None) -> Rule | None:
     """Rules for the PostgreSQL types ORMs map onto: uuid, interval, inet/cidr, time."""
     if base == "uuid":
         return _split(c, p, "uuid", "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs",
                       "uuid", ((_TEXT, "text"), (_BLOB, "blob"), (_NUMS, "text")), f"{p}::text")
     if base.startswith("interval"):
-        return _split(c, p, "interval", f"durations in microseconds (SQLite numbers in {s.interval_unit} - Django "
-                      "stores microseconds -, timedelta text, or SQLAlchemy's time since 1970-01-01); an interval "
-                      "with months is a difference",
+        n, words, advice = read_unit("interval", unit, s)
+        rule = _split(c, p, "interval", f"durations in microseconds (SQLite numbers in {words}; timedelta text, "
+                      "or SQLAlchemy's time since 1970-01-01); an interval with months is a difference",
                       "interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")),
                       interval_pg_select(p))
+        return replace(rule, unit=n, assumed=advice)
     if base in ("inet", "cidr"):
         return _split(c, p, "inet", f"network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)",
                       "inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), f"{p}::text")
@@ -129,15 +159,18 @@ def _number_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
     return None
 
 
-def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings) -> Rule:
+def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings,
+          unit: UnitEvidence | None = None) -> Rule:
     """The comparison rule for one SQLite column and its PostgreSQL counterpart.
 
     No value scan is needed: every rule reads SQLite values of any storage class, and a value that
     cannot match the target's type becomes an 'odd' marker that differs from anything PostgreSQL holds.
+    `unit`: for an interval/timestamp/date target, the unit of the column's integers as the comparison
+    found it (pgparity.units, the evidence migrate.py uses); None: the user's statement in `s`, else assumed.
     """
     c, p = qs(src_name), qi(pg_name)
     base = _base(pg_type)
-    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base, s)
+    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base, s, unit)
     if rule:
         return rule
     if base == "boolean":
@@ -155,8 +188,9 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings)
                (f"CASE WHEN typeof({c})<>'integer' THEN CAST({c} AS TEXT) END", "text"))
         zone = f", naive ones read in {s.source_tz} (a doubled time: the later; a skipped one: the " \
                "offset before the change)" if canon == "tstz" else ""
-        return Rule(canon, f"text timestamps{zone} (integers as unix epochs) vs {base}, to the microsecond",
-                    src, p, canon)
+        n, words, advice = read_unit("epoch", unit, s)
+        return Rule(canon, f"text timestamps{zone} (integers as unix epochs in {words}) vs {base}, to the "
+                    "microsecond", src, p, canon, unit=n, assumed=advice)
     if base == "bytea":
         return Rule("bytes", "bytes compared exactly (text as its UTF-8 bytes)",
                     ((f"CAST({c} AS BLOB)", "blob"),), p, "bytes")
@@ -263,10 +297,11 @@ def _src_uuid(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     return [pc.coalesce(v1, v2), pc.coalesce(o1, o2, other.cast(pa.string()))]
 
 
-def _src_interval(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+def _src_interval(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     ints, texts, other = arrays
-    v, o = interval_from_text(texts, s.interval_unit)
-    scaled = pc.multiply(ints.cast(pa.int64()), MICROS[s.interval_unit])
+    unit = rule.unit or "us"
+    v, o = interval_from_text(texts, unit)
+    scaled = pc.multiply(ints.cast(pa.int64()), MICROS[unit])
     return [pc.coalesce(scaled, v), pc.coalesce(o, other.cast(pa.string()))]
 
 
@@ -283,7 +318,7 @@ def _src_inet(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
 def _src_times(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     epochs, texts = arrays
     parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
-    from_epoch = pc.multiply(epochs.cast(pa.int64()), 1_000_000)
+    from_epoch = pc.multiply(epochs.cast(pa.int64()), MICROS[rule.unit or "s"])
     if rule.canon == "date":
         from_epoch = pc.divide(from_epoch, 86_400_000_000)
     return [pc.coalesce(from_epoch, parsed), pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT)]
@@ -299,7 +334,7 @@ def _src_text(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     return [text, _nulls(text)]
 
 
-_SOURCE = {"float": _src_float, "dec": _src_decimal, "uuid": _src_uuid, "interval": _src_interval,
+_SOURCE = {"float": _src_float, "dec": _src_decimal, "uuid": _src_uuid,
            "time": _src_time, "inet": _src_inet, "text": _src_text}
 
 
@@ -307,6 +342,8 @@ def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa
     """Canonical values from the SQLite side's raw arrays: [value, odd-marker]."""
     if rule.canon in ("ts", "tstz", "date"):
         return _src_times(rule, arrays, s)
+    if rule.canon == "interval":
+        return _src_interval(rule, arrays, s)
     if rule.canon == "int":
         return [arrays[0].cast(pa.int64()), arrays[1].cast(pa.string())]
     if rule.canon == "bytes":

@@ -42,12 +42,14 @@ def timestamp_columns(tp: TablePair) -> list:
     return [c for c in tp.compared if c.rule.canon in _NATIVE or _landed_plain(c)]
 
 
-def _time_rule(cmp: Comparison, c) -> Rule:
-    """The rule the values are read by: the column's own, or a timestamp rule for a plain landing."""
+def _time_rule(cmp: Comparison, tp: TablePair, c) -> Rule:
+    """The rule the values are read by: the column's own, or a timestamp rule for a plain landing (integers
+    read as epochs in the unit migrate.py would choose for them)."""
     if c.rule.canon in _NATIVE:
         return c.rule
     pg = "date" if declared_kind(c.source.type) == "date" else "timestamp without time zone"
-    return infer(c.name, c.source.type, c.target.name, pg, cmp.settings)
+    unit = cmp.epoch_units(tp.source, [c.name]).get(c.name) if base_type(c.target.type) in _INT_TYPES else None
+    return infer(c.name, c.source.type, c.target.name, pg, cmp.settings, unit)
 
 
 def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
@@ -55,8 +57,9 @@ def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
     if not cols:
         return passed("timestamps", tp.name, "no timestamp columns")
     findings: list[Finding] = []
+    rules = {c.name: _time_rule(cmp, tp, c) for c in cols}
     for c in cols:
-        findings += _column(cmp, tp, c, _time_rule(cmp, c))
+        findings += _column(cmp, tp, c, rules[c.name])
     res = content_of(cmp, tp)
     for c in (c for c in cols if c.rule.canon in _NATIVE):
         n = res.column_changes.get(c.name, 0)
@@ -66,11 +69,11 @@ def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
             common = ", ".join(f"{s} x{k}" for s, k in shifts.most_common(3))
             findings.append(Finding(f"{tp.name}.{c.name}: {n} value(s) differ (e.g. shift {common})",
                                     c.name, "shifted"))
-    rules = {c.name: _time_rule(cmp, c).description for c in cols}
+    said = {name: rule.description for name, rule in rules.items()}
     if findings:
-        return failed("timestamps", tp.name, f"{len(findings)} timestamp problem(s)", findings, rules=rules)
+        return failed("timestamps", tp.name, f"{len(findings)} timestamp problem(s)", findings, rules=said)
     return passed("timestamps", tp.name, f"{len(cols)} column(s): every value read, none shifted, min/max equal",
-                  rules=rules)
+                  rules=said)
 
 
 def _source_values(cmp: Comparison, tp: TablePair, rule: Rule) -> tuple[pa.Array, pa.Array, pa.Array]:

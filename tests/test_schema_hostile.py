@@ -152,3 +152,17 @@ def test_equivalent_copies_pass(demo, demo_db):
     for table in ("users", "shipped_items", "bundle_components"):
         out = schema_outcome(demo_db, demo, table)
         assert out.ok, out.message()
+
+
+def test_unique_index_with_its_own_collation(demo, demo_db):
+    """A UNIQUE twin whose key uses a locale collation decides duplicates otherwise than SQLite's bytes."""
+    coll = demo.sql("SELECT collname FROM pg_collation WHERE collprovider = 'i' AND NOT collisdeterministic "
+                    "LIMIT 1") or demo.sql("SELECT collname FROM pg_collation WHERE collprovider IN ('i', 'c') AND "
+                                           "collname NOT IN ('C', 'POSIX', 'ucs_basic', 'default', 'C.utf8') LIMIT 1")
+    if not coll:
+        pytest.skip("no locale collation on this server")
+    name = _unique_constraint(demo, "users", "username")
+    demo.sql(f'ALTER TABLE {demo.q("users")} DROP CONSTRAINT "{name}"')
+    demo.sql(f'CREATE UNIQUE INDEX users_username_uidx ON {demo.q("users")} (username COLLATE "{coll[0][0]}")')
+    out = schema_outcome(demo_db, demo, "users")
+    assert ("username", "unique-collation") in kinds(out), out.message()

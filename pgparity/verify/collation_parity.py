@@ -20,7 +20,7 @@ from ..fit import base_type
 from .outcome import Finding
 from .pairing import TablePair
 
-_BYTE_ORDER = {"c", "posix", "ucs_basic", "c.utf8", "c.utf-8", "pg_c_utf8"}
+BYTE_ORDER = {"c", "posix", "ucs_basic", "c.utf8", "c.utf-8", "pg_c_utf8"}
 _TEXT = ("text", "character varying", "character", "bpchar", "citext", "name")
 _NAME = re.compile(r'^\s*("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[^\s(]+)')
 _COLLATE = re.compile(r"\bCOLLATE\s+[\"'`\[]?(\w+)", re.I)
@@ -45,7 +45,7 @@ def collation_findings(tp: TablePair) -> list[Finding]:
             out.append(Finding(f"{tp.name}.{c.name}: citext in PostgreSQL compares case-blind, SQLite's {src} "
                                f"column does not: WHERE {c.name} = 'ABC' also matches 'abc' and a UNIQUE refuses "
                                "both", c.name, "collation"))
-        elif t.collation and t.collation.lower() not in _BYTE_ORDER:
+        elif t.collation and t.collation.lower() not in BYTE_ORDER:
             out.append(Finding(f"{tp.name}.{c.name}: COLLATE \"{t.collation}\" in PostgreSQL, {src} in SQLite: "
                                f"ORDER BY {c.name}, <, > and (for a non-deterministic collation) = compare text "
                                "otherwise than the application saw", c.name, "collation"))

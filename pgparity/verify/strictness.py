@@ -25,6 +25,7 @@ from ..affinity import affinity, declared_scale
 from ..fit import base_type
 from ..schema import Index, quote_sqlite_string
 from .catalog import PgIndex
+from .collation_parity import BYTE_ORDER
 from .outcome import Finding
 from .pairing import Comparison, TablePair
 
@@ -188,6 +189,12 @@ def _manner(tp: TablePair, shown: str, column: str | None, t: PgIndex) -> list[F
         out.append(Finding(f"{tp.name}: {shown} is DEFERRABLE in PostgreSQL ({t.name}; SQLite's never is), "
                            f"{when}; INSERT ... ON CONFLICT on it fails with 'ON CONFLICT does not support "
                            "deferrable unique constraints'", column, "unique-deferrable"))
+    for col, coll in zip(t.columns, t.collations):
+        own = tp.target.column(col) if col else None
+        if coll and coll.lower() not in BYTE_ORDER and (own is None or own.collation != coll):
+            out.append(Finding(f"{tp.name}: {shown} compares its key with COLLATE \"{coll}\" in PostgreSQL "
+                               f"({t.name}): which values count as duplicates can differ from SQLite's",
+                               column, "unique-collation"))
     nullable = [c for c in t.columns if c and (col := tp.target.column(c)) is not None and not col.notnull]
     if t.nulls_not_distinct and nullable and not t.primary:
         out.append(Finding(f"{tp.name}: {shown} is NULLS NOT DISTINCT in PostgreSQL ({t.name}): a second row with "

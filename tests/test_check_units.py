@@ -140,3 +140,19 @@ def test_declared_types_that_did_not_land_fail_once(tmp_path, target):
     assert {(f.column, f.kind) for f in failing[("schema", "t")].findings} == \
         {("active", "declared-intent"), ("at", "declared-intent"), ("day", "declared-intent")}
     assert outcomes[("booleans", "t")].ok and outcomes[("timestamps", "t")].ok
+
+
+def test_declared_datetime_of_millisecond_epochs_landed_as_bigint_reads_their_band(tmp_path, target):
+    """The timestamps check reads a plain landing's integers in the unit migrate.py would choose: min/max are
+    instants of 2023, not of the year 55 000."""
+    rows = [("a", 1_700_000_000_123), ("b", 1_700_000_500_000)]
+    path = sqlite_file(tmp_path, "CREATE TABLE t (code TEXT PRIMARY KEY, at DATETIME);", {"t": rows})
+    target.sql(f"CREATE TABLE {target.q('t')} (code text PRIMARY KEY, at bigint)")
+    with target.conn.cursor() as cur:
+        cur.executemany(f"INSERT INTO {target.q('t')} VALUES (%s, %s)", rows)
+    out = run_checks(path, target.url, target.schema)[("timestamps", "t")]
+    assert out.ok and "epochs in milliseconds" in out.rules["at"]
+    target.sql(f"UPDATE {target.q('t')} SET at = at + 1 WHERE code = 'b'")
+    out = run_checks(path, target.url, target.schema)[("timestamps", "t")]
+    assert not out.ok and "max differs: SQLite 2023-11-14 22:21:40, PostgreSQL 2023-11-14 22:21:40.001000" \
+        in out.message()

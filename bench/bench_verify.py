@@ -6,7 +6,7 @@ The table is the demo's shipped_items (int key, int, text, real, 0/1 boolean, te
 microseconds, nullable unicode text), migrated by migrate.py. Measured, each in a fresh process:
   floor    both sides read concurrently with the same drivers (SQLite ADBC, PostgreSQL ADBC), nothing else
   engine   pgparity.verify compare_content() on a clean pair, then on a pair with 5 differences
-  pytest   `pytest checks/ -m content -k shipped_items`, process start included, clean and with 5 differences
+  pytest   `pytest checks/ -m content --table shipped_items`, process start included, clean and with 5 differences
   reladiff when installed (or RELADIFF=/path/to/reladiff): PostgreSQL against PostgreSQL (it cannot read SQLite),
            best of its thread settings, and which differing keys it reported
 Writes bench/results/verify.md.
@@ -136,7 +136,7 @@ def main() -> int:
     py = sys.executable
     floor = best(args.repeat, lambda: run([py, "-c", FLOOR, str(db), url]))
     engine_clean = best(args.repeat, lambda: run([py, "-c", ENGINE, str(db), url]))
-    pytest_cmd = [py, "-m", "pytest", "checks/", "-q", "-p", "no:cacheprovider", "-m", "content", "-k",
+    pytest_cmd = [py, "-m", "pytest", "checks/", "-q", "-p", "no:cacheprovider", "-m", "content", "--table",
                   "shipped_items", "--sqlite", str(db), "--pg", url]
     pytest_clean = best(args.repeat, lambda: run(pytest_cmd))
     damage(url)
@@ -158,7 +158,7 @@ def main() -> int:
         f"| engine, 5 differences, every key and column reported ({found} found) | {e_diff:.2f} | "
         f"{e_diff / floor_s:.2f}x | {engine_diff[2]:.0f} |",
         f"| engine process incl. imports and schema pairing, clean | {e_clean_total:.2f} | | |",
-        f"| `pytest checks/ -m content -k shipped_items`, clean, process start included | {pytest_clean[0]:.2f} | "
+        f"| `pytest checks/ -m content --table shipped_items`, clean, process start included | {pytest_clean[0]:.2f} | "
         f"{pytest_clean[0] / floor_s:.2f}x | {pytest_clean[2]:.0f} |",
         f"| same, 5 differences | {pytest_diff[0]:.2f} | {pytest_diff[0] / floor_s:.2f}x | {pytest_diff[2]:.0f} |",
         f"| reladiff {_reladiff_version()}, clean, PostgreSQL vs PostgreSQL (best of -j 1/2/4) | {rel_clean[0]} | | |",

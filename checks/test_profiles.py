@@ -1,4 +1,5 @@
-"""Column profiles (NULLs, distinct, min, max, sum, longest text) computed inside each database."""
+"""Column profiles (NULLs, distinct, min, max, exact sum, lengths, true/false) on the canonical values of the
+content scan: equal data always profiles equal; a difference is shown as a consequence of content's."""
 
 import pytest
 

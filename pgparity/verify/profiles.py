@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from .column_facts import ColumnFacts, TableFacts
 from .content_check import content_of
+from .detail import REDACTED, is_sensitive
 from .facts import facts_of
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
@@ -54,16 +55,21 @@ def _same(stat: str, s, t, kind: str, tolerance: float) -> bool:
     return s == t
 
 
-def column_differences(table: str, s: ColumnFacts, t: ColumnFacts, tolerance: float) -> list[Finding]:
-    """One finding per statistic of one column that differs between the sides."""
+def column_differences(table: str, s: ColumnFacts, t: ColumnFacts, tolerance: float,
+                       sensitive: bool = False) -> list[Finding]:
+    """One finding per statistic of one column that differs between the sides; a sensitive column's
+    values (min, max, sum) are redacted, its counts and lengths are not."""
     out = []
     for stat, (name, what) in STATS.items():
         a, b = getattr(s, name), getattr(t, name)
         if stat == "distinct" and (a is None or b is None):
             continue  # past the exact limit: an estimate, a diagnostic only
         if not _same(stat, a, b, s.kind, tolerance):
-            out.append(Finding(f"{table}.{s.column}: {what}: SQLite {show(s.kind, stat, a)} != PostgreSQL "
-                               f"{show(t.kind, stat, b)}", s.column, f"profile-{stat}"))
+            hide = sensitive and stat in ("min", "max", "sum")
+            shown_a = REDACTED if hide else show(s.kind, stat, a)
+            shown_b = REDACTED if hide else show(t.kind, stat, b)
+            out.append(Finding(f"{table}.{s.column}: {what}: SQLite {shown_a} != PostgreSQL {shown_b}",
+                               s.column, f"profile-{stat}"))
     return out
 
 
@@ -83,7 +89,8 @@ def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
         return missing_table("profiles", tp.name, cmp.settings.schema)
     facts, res = facts_of(cmp, tp), content_of(cmp, tp)
     findings = [f for name, s in facts.source.columns.items()
-                for f in column_differences(tp.name, s, facts.target.columns[name], cmp.settings.float_tolerance)]
+                for f in column_differences(tp.name, s, facts.target.columns[name], cmp.settings.float_tolerance,
+                                                   is_sensitive(name, cmp.redact))]
     n = len(facts.source.columns)
     note = _estimates(facts)
     rows = f"SQLite {facts.source.rows} rows, PostgreSQL {facts.target.rows}"

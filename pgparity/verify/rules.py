@@ -9,9 +9,13 @@ when a double holds it exactly, or within --float-tolerance (exact_numbers.doubl
 exact decimal text (exact_numbers); boolean from 0/1 or boolean words; timestamp/timestamptz/date
 as microseconds/days (naive text in --source-tz by pgparity.timeconv); bytea as bytes; json/jsonb as
 canonical JSON (json_values); uuid, interval, inet/cidr, time (orm_values); anything else as text.
+Integers going into interval/timestamp/date are read in the unit migrate.py --data-only loads them in
+(pgparity.units: the stated --interval-unit/--epoch-unit, else Django's microseconds, else the one
+1973..2242 band holding every epoch); with no evidence the unit is assumed (µs, s) and the rule says so.
 
 Cannot see: what an application's driver does beyond the value (a Decimal's scale, 1.0 vs 1 in
-JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles.
+JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles; an assumed unit can be
+wrong in a way both sides agree on (a copy loaded in the same wrong unit passes).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from .errors import UsageError
 
 DEFAULTS = {"schema": "public", "source_tz": "UTC", "float_tolerance": 0.0, "examples": 10,
             "nul_policy": "fail", "tables": [], "exclude": [], "redact": [], "reports": "reports",
-            "expectations": "expectations", "drift": {}, "snapshot_lock": None, "allow_stale_read": False}
+            "expectations": "expectations", "drift": {}, "snapshot_lock": None, "allow_stale_read": False,
+            "interval_unit": None, "epoch_unit": None}
 OTHER_KEYS = ("sqlite", "pg", "waivers")
 # one vocabulary with migrate.py: its spellings are accepted in pgparity.toml too
 FILE_ALIASES = {"pg_schema": "schema", "exclude_table": "exclude", "table": "tables", "nul": "nul_policy",

@@ -58,6 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--allow-stale-read", "--allow-immutable", dest="allow_stale_read", action="store_true",
                 default=None, help="when the file can only be read with immutable=1, read it even though its WAL "
                 "or hot journal holds writes the main file lacks (as migrate.py --allow-stale-read)")
+    g.addoption("--interval-unit", dest="interval_unit", choices=["us", "ms", "s"], default=None,
+                help="SQLite integers compared with interval columns are in this unit (as migrate.py; default: "
+                "microseconds when the file has django_migrations, else assumed microseconds and said)")
+    g.addoption("--epoch-unit", dest="epoch_unit", choices=["s", "ms", "us"], default=None,
+                help="integer epochs compared with timestamp/date columns are in this unit (as migrate.py; default: "
+                "the one unit in which every value is an instant in 1973..2242, else assumed seconds and said)")
 
 
 def _running_checks(config: pytest.Config) -> bool:
@@ -83,7 +89,8 @@ def resolve_settings(config: pytest.Config) -> dict:
            "nul_policy": config.getoption("--nul-policy"), "redact": config.getoption("--redact"),
            "reports": path("--reports"), "expectations": path("--expectations"),
            "snapshot_lock": config.getoption("--snapshot-lock"),
-           "allow_stale_read": config.getoption("--allow-stale-read")}
+           "allow_stale_read": config.getoption("--allow-stale-read"),
+           "interval_unit": config.getoption("--interval-unit"), "epoch_unit": config.getoption("--epoch-unit")}
     try:
         found = check_settings.find_config(config.getoption("--pgparity-config"), config.rootpath)
         return check_settings.resolve(cli, check_settings.read_config(found), config.rootpath)
@@ -169,7 +176,8 @@ def _open_comparison(config: pytest.Config, s: dict):
         raise pytest.UsageError(f"--source-tz {s['source_tz']!r} is not a time zone name (e.g. UTC, Europe/Paris)") \
             from None
     settings = Settings(schema=s["schema"], source_tz=s["source_tz"], float_tolerance=float(s["float_tolerance"]),
-                        examples=int(s["examples"]), nul_policy=s["nul_policy"])
+                        examples=int(s["examples"]), nul_policy=s["nul_policy"],
+                        interval_unit=s.get("interval_unit"), epoch_unit=s.get("epoch_unit"))
     try:
         parse_waivers(s.get("waivers", []))
         url = resolve(s.get("pg"), start=False).url

@@ -6,8 +6,10 @@ GX's own SQL execution (nothing is pulled into pandas), published as GX Data Doc
 
 A generated suite holds what the source proves about each table: its row count, its columns,
 NOT NULL where the source has no NULLs, uniqueness of single-column keys, the boolean value set,
-min/max of numbers, the longest text. Edit the files and add business rules (quantity > 0,
-status in a set): `pytest checks/` validates whatever the suites say.
+min/max of numbers, the longest text. Lengths and bounds are in SQLite's storage form: where the
+PostgreSQL column reads another form (a uuid, inet, jsonb or enum; an interval or timestamp from integers),
+`pytest checks/` does not run them and says which (pgparity/verify/gx_meaning.py). Edit the files and
+add business rules (quantity > 0, status in a set): `pytest checks/` validates whatever the suites say.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _min_max(gxe, column: str, lo, hi) -> list:
     query = (f"SELECT lo, hi FROM (SELECT min({qi(column)}) AS lo, max({qi(column)}) AS hi FROM {{batch}}) m "
              f"WHERE lo IS DISTINCT FROM {int(lo)} OR hi IS DISTINCT FROM {int(hi)}")
     return [gxe.UnexpectedRowsExpectation(unexpected_rows_query=query,
-                                          description=f"min and max of {column} are exactly {lo} and {hi}")]
+                                          description=f"min and max of {column} are exactly {lo} and {hi}",
+                                          meta={"pgparity": {"form": "number", "column": column}})]
 
 
 def build_suite(src: SqliteSource, table: Table):

@@ -143,3 +143,70 @@ def test_no_secret_in_any_file_under_reports(awkward, pg_url):
     finally:
         target.sql(f"DROP OWNED BY {role}")
         target.sql(f"DROP ROLE {role}")
+
+
+ORM_FORMS = """
+    CREATE TABLE device (id INTEGER PRIMARY KEY, token char(32) NOT NULL, ip char(39) NOT NULL, lead bigint NOT NULL,
+                         label TEXT NOT NULL);"""
+ORM_ROWS = {"device": [(i, f"{i:032x}", f"10.0.0.{i}", i * 86_400_000_000, f"dev {i}") for i in range(1, 6)]}
+
+
+@pytest.fixture
+def orm_forms(tmp_path, target):
+    """A correct copy whose PostgreSQL columns read another form than SQLite stores (as Django makes them):
+    32 hex digits -> uuid, an address -> inet, integer microseconds -> interval."""
+    from tests.build import sqlite_file
+
+    path = sqlite_file(tmp_path, ORM_FORMS, ORM_ROWS, name="forms.db")
+    migrate(path, target)
+    t = target.q("device")
+    target.sql(f"ALTER TABLE {t} ALTER COLUMN token TYPE uuid USING token::uuid, "
+               f"ALTER COLUMN ip TYPE inet USING ip::inet, "
+               f"ALTER COLUMN lead TYPE interval USING make_interval(secs => lead / 1000000.0)")
+    generate(path, tmp_path / "exp")
+    return path, target, tmp_path
+
+
+def _forms_run(orm_forms) -> tuple:
+    path, target, cwd = orm_forms
+    res = run_checks_cli("--sqlite", path, "--pg", target.url, "--pg-schema", target.schema, "--expectations",
+                         cwd / "exp", "-m", "gx", "-q", cwd=cwd)
+    return res, json.loads((cwd / "reports" / "summary.json").read_text())
+
+
+def test_storage_form_bounds_are_not_run_on_other_types_and_said(orm_forms):
+    """Lengths on uuid/inet and integer bounds on interval are SQLite storage form: not run, named; the rest run."""
+    res, summary = _forms_run(orm_forms)
+    assert res.returncode == 0, res.stdout[-3000:]
+    said = summary["tables"]["device"]["expectations"]["summary"]
+    assert "4 not run" in said, said  # min and max of lead count apart
+    for column, why in (("token", "a text length in SQLite, uuid"), ("ip", "a text length in SQLite, inet"),
+                        ("lead", "an integer bound in SQLite storage, interval")):
+        assert f"device.{column}: {why}" in said, said
+    assert "device.label" not in said and "device.id" not in said
+
+
+def test_what_still_runs_on_those_columns_fails_on_a_damage(orm_forms):
+    path, target, cwd = orm_forms
+    target.sql(f"ALTER TABLE {target.q('device')} ALTER COLUMN token DROP NOT NULL")
+    target.sql(f"UPDATE {target.q('device')} SET token = NULL WHERE id = 2")
+    res, summary = _forms_run(orm_forms)
+    assert res.returncode == 1
+    texts = [f["text"] for f in summary["failures"][0]["findings"] if f["column"] == "token"]
+    assert len(texts) == 1 and "expect_column_values_to_not_be_null(column='token')" in texts[0], texts
+
+
+def test_an_expectation_postgresql_cannot_run_says_why(orm_forms):
+    """A user's value set PostgreSQL refuses for the column's type is reported with GX's error, never as
+    'None unexpected, e.g. []'."""
+    path, target, cwd = orm_forms
+    suite = cwd / "exp" / "forms" / "device.json"
+    data = json.loads(suite.read_text())
+    data["expectations"].append({"type": "expect_column_values_to_be_in_set",
+                                 "kwargs": {"column": "ip", "value_set": ["not an address"]}})
+    suite.write_text(json.dumps(data))
+    res, summary = _forms_run(orm_forms)
+    assert res.returncode == 1
+    text = summary["failures"][0]["findings"][0]["text"]
+    assert "expect_column_values_to_be_in_set(column='ip'" in text and "None unexpected" not in text, text
+    assert "could not run:" in text and "inet" in text, text

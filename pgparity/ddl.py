@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .plan import Plan, TablePlan
+from .plan_checks import check_sql
 from .schema import Index
 from .sqlnames import fit_pg_name, qi, qname
 
@@ -181,10 +182,14 @@ def _expression_list(sql: str) -> str | None:
 
 
 def _checks(tp: TablePlan, schema: str) -> list[Statement]:
+    """Each CHECK translated by its meaning (sqltranslate: LIKE -> ILIKE, GLOB -> regex, columns renamed);
+    one that does not translate, or that the column's type already enforces, is left to the plan's notes."""
     out = []
     for n, chk in enumerate(tp.table.checks, 1):
+        expr = check_sql(tp, chk.expression)
+        if expr is None:
+            continue
         name = fit_pg_name(chk.name or f"{tp.pg_name}_check{n}", set())
-        expr = sqlite_expr_to_pg(chk.expression, tp)
         out.append(Statement(f"ALTER TABLE {qname(schema, tp.pg_name)} ADD CONSTRAINT {qi(name)} CHECK ({expr})",
                              f"check {tp.pg_name}: {expr}", optional=True))
     return out

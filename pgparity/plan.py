@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .affinity import declared_kind as _kind
 from .affinity import declared_scale
 from .defaults import translate_default
+from .plan_checks import check_notes
 from .profile import ColumnProfile
 from .schema import Column, Generated, Schema, Table
 from .sqlnames import fit_pg_name, qs
@@ -272,6 +273,7 @@ def make_plan(schema: Schema, profiles: dict[str, dict[str, ColumnProfile]], opt
                      for t in schema.trigger_defs]
     not_migrated += [f"virtual table {v}: PostgreSQL has no virtual tables" for v in schema.virtual_tables]
     for tp in tables:
+        not_migrated += check_notes(tp)
         tp.generated = [_plan_generated(tp, g, opts) for g in tp.table.generated]
         not_migrated += [f"generated column {tp.name}.{g.name}: {'; '.join(g.problems)}"
                          for g in tp.generated if g.expression is None]
@@ -304,3 +306,4 @@ def _plan_generated(tp: TablePlan, g: Generated, opts: PlanOptions) -> Generated
                              ["no declared type: PostgreSQL needs one for a generated column"])
     tr = translate_expr(g.expression, {c.name: c.pg_name for c in tp.columns})
     return GeneratedPlan(g.name, pg_name, declared_pg_type(g.type), tr.sql, g.stored, tr.problems)
+

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .affinity import declared_kind as _kind
 from .affinity import declared_scale
 from .defaults import translate_default
-from .plan_checks import check_notes
+from .plan_checks import check_notes, json_valid_column
 from .profile import ColumnProfile
 from .schema import Column, Generated, Schema, Table
 from .sqlnames import fit_pg_name, qs
@@ -139,6 +139,11 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
                   deviation="declared DATE holds times of day: timestamp keeps them")
     if kind == "json" and only == "text" and p.json_texts == p.texts:
         return cp("jsonb", "text-jsonb", "every value parses as a JSON object or array")
+    if only in ("text", "empty") and _json_checked(table, col.name):
+        return cp("jsonb", "json-valid-jsonb", "CHECK (json_valid(...)): SQLite refused every write that is not "
+                  "JSON, so every value (JSON scalars included) is JSON, as Django's JSONField expects jsonb")
+    if _time_declared(col.type) and only == "text":
+        return _time_rule(col, p, cp)
     if only in ("empty", "integer") and kind in ("integer", "boolean", "numeric", "blob", "timestamp", "date"):
         if kind == "numeric" and (ps := declared_scale(col.type)):
             return cp(f"numeric({ps[0]},{ps[1]})", "number-numeric", "declared NUMERIC(p,s); integers fit")
@@ -174,8 +179,29 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
               deviation=f"declared {col.type or 'untyped'!r} mixes {_classes(p)}: kept as text")
 
 
+def _json_checked(table: Table, name: str) -> bool:
+    return any((json_valid_column(chk.expression) or "").lower() == name.lower() for chk in table.checks)
+
+
+def _time_declared(declared: str) -> bool:
+    return re.fullmatch(r"\s*TIME(\s*\(\s*\d\s*\))?(\s+WITHOUT\s+TIME\s+ZONE)?\s*", declared, re.I) is not None
+
+
+def _time_rule(col: Column, p: ColumnProfile, cp) -> ColumnPlan:
+    """Declared TIME: `time` when every value is 'HH:MM[:SS[.ffffff]]' (profile.time_texts), else text."""
+    counted = getattr(p, "time_texts", None)
+    if counted is not None and counted == p.texts:
+        return cp("time", "text-time", "every value is a time of day HH:MM[:SS[.ffffff]]")
+    why = "not every value is a time of day HH:MM[:SS[.ffffff]]" if counted is not None \
+        else "the values' shape was not measured"
+    return cp("text", "text-text", f"declared {col.type}: {why}: text keeps every value",
+              deviation=f"declared {col.type!r}: {why}: kept as text")
+
+
 def declared_pg_type(declared: str) -> str:
     """The PostgreSQL type a declaration asks for, values aside."""
+    if _time_declared(declared):
+        return "time"
     length = _LEN_RE.search(declared)
     ps = declared_scale(declared)
     return {

@@ -221,7 +221,8 @@ def load_data_only(prep, url: str, opts, progress: Progress | None = None) -> Lo
     """Load the prepared source into the existing schema, in one transaction."""
     started = time.monotonic()
     schema = opts.plan.schema
-    lopts = LoadOptions(orphans=opts.policy.orphans, nul=opts.policy.nul, bad_utf8=opts.policy.bad_utf8)
+    lopts = LoadOptions(orphans=opts.policy.orphans, nul=opts.policy.nul, bad_utf8=opts.policy.bad_utf8,
+                        source_tz=opts.plan.source_tz)
     result = LoadResult()
     step = ["the existing schema"]
     with transaction(url, step) as cur:

@@ -50,6 +50,7 @@ class LoadOptions:
     orphans: str = "refuse"
     nul: str = "refuse"
     bad_utf8: str = "refuse"
+    source_tz: str | None = None  # the zone naive SQLite text timestamps are read in (timestamptz targets)
 
 
 def connect(url: str):
@@ -184,7 +185,9 @@ def _rollback(conn) -> None:
 def _prepare(cur, plan: Plan, opts: LoadOptions) -> None:
     schema = plan.options.schema
     names = [t.pg_name for t in plan.tables] + [v.pg_name for v in plan.views]
-    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {qi(schema)}")
+    cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+    if not cur.fetchall():  # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when it exists
+        cur.execute(f"CREATE SCHEMA {qi(schema)}")
     present = existing_tables(cur, schema, names)
     if present and not opts.drop_existing:
         raise RefusedError(f"{len(present)} table(s) or view(s) already exist in schema {schema}: "
@@ -222,7 +225,7 @@ def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOp
     if progress:
         progress(tp.name, 0, tp.rows)
     cols = ", ".join(qi(c.pg_name) for c in tp.columns)
-    stream = _CsvStream(read_batches(src, tp, opts.nul, opts.bad_utf8), on_rows)
+    stream = _CsvStream(read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz), on_rows)
     try:
         cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream,
                         size=1 << 20)

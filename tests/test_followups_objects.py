@@ -4,9 +4,19 @@ json_valid text columns and TIME columns typed by their values, and a role witho
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import psycopg2.errors
+import pytest
+
+from pgparity.profile import ColumnProfile
 from pgparity.verify.objects import check_objects
 from pgparity.verify.pairing import Comparison
 from pgparity.verify.rules import Settings
+from tests.checking import run_checks
 from tests.demo_port import port_demo_trigger
 from tests.helpers import migrate
 
@@ -45,3 +55,99 @@ def test_equal_view_written_differently_passes(demo_db, target):
     target.sql(f"CREATE OR REPLACE VIEW {target.q('open_orders')} AS SELECT {cols} FROM {target.q('orders_inbox')} "
                "WHERE NOT (status = 'shipped') AND status IS NOT NULL ORDER BY id DESC")
     assert _found(_objects(demo_db, target)) == set()
+
+
+def _sqlite(path, *statements: str):
+    con = sqlite3.connect(path)
+    for s in statements:
+        con.execute(s)
+    con.commit()
+    con.close()
+    return path
+
+
+def _failed(path, t) -> dict:
+    return {k: o.message() for k, o in run_checks(path, t.url, t.schema).items() if not o.ok}
+
+
+def _type(t, table: str, column: str) -> str:
+    return t.sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                 "AND attname = %s", (t.q(table), column))[0][0]
+
+
+def test_glob_and_like_checks_carried_with_their_meaning(tmp_path, target):
+    path = _sqlite(tmp_path / "c.db",
+                   "CREATE TABLE code (id INTEGER PRIMARY KEY, name TEXT CHECK (name GLOB '[A-Z]*'), "
+                   "ref TEXT CHECK ([ref] LIKE 'ab%'))",
+                   "INSERT INTO code (name, ref) VALUES ('Abc', 'AB1'), ('Zed', 'abz')")
+    prep = migrate(path, target)
+    assert not [n for n in prep.plan.not_migrated if n.startswith("check")]
+    checks = {r[0] for r in target.sql("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' "
+                                       "AND conrelid = %s::regclass", (target.q("code"),))}
+    assert len(checks) == 2 and any("~~*" in c for c in checks) and any("~" in c and "~~" not in c for c in checks)
+    assert _failed(path, target) == {}
+    for bad in ("('abc', 'AB2')", "('Abc', 'zz')"):
+        with pytest.raises(psycopg2.errors.CheckViolation):
+            target.sql(f"INSERT INTO {target.q('code')} (name, ref) VALUES {bad}")
+
+
+def test_check_that_does_not_translate_is_reported_with_its_construct(tmp_path, target):
+    path = _sqlite(tmp_path / "c.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT CHECK (typeof(v) = 'text'))",
+                   "INSERT INTO t (v) VALUES ('x')")
+    prep = migrate(path, target)
+    assert [n for n in prep.plan.not_migrated if n.startswith("check")] == [
+        "check t CHECK (typeof(v) = 'text'): " + n.split(": ", 1)[1]
+        for n in prep.plan.not_migrated if n.startswith("check")]
+    assert any("typeof" in n for n in prep.plan.not_migrated if n.startswith("check"))
+
+
+def test_django_json_valid_text_column_with_scalars_lands_as_jsonb(tmp_path, target):
+    path = _sqlite(tmp_path / "j.db",
+                   'CREATE TABLE "app_item" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, '
+                   '"data" text NULL CHECK ((JSON_VALID("data") OR "data" IS NULL)))',
+                   "INSERT INTO app_item (data) VALUES ('{\"a\": 1}'), ('[1, 2]'), ('1'), ('2.5'), ('\"s\"'), "
+                   "('true'), ('false'), ('null'), (NULL)")
+    prep = migrate(path, target)
+    assert not prep.plan.not_migrated
+    assert _type(target, "app_item", "data") == "jsonb"
+    assert target.sql(f"SELECT jsonb_typeof(data) FROM {target.q('app_item')} ORDER BY id") == [
+        ("object",), ("array",), ("number",), ("number",), ("string",), ("boolean",), ("boolean",), ("null",),
+        (None,)]
+    assert _failed(path, target) == {}
+
+
+@pytest.mark.skipif("time_texts" not in {f.name for f in dataclasses.fields(ColumnProfile)},
+                    reason="needs profile.py to count TIME-shaped texts (ColumnProfile.time_texts)")
+def test_declared_time_lands_as_time(tmp_path, target):
+    path = _sqlite(tmp_path / "t.db", "CREATE TABLE slot (id INTEGER PRIMARY KEY, opens TIME, odd TIME)",
+                   "INSERT INTO slot (opens, odd) VALUES ('09:30', '09:30'), ('17:45:10', 'noon'), "
+                   "('08:00:00.250000', NULL)")
+    migrate(path, target)
+    assert _type(target, "slot", "opens") == "time without time zone"
+    assert _type(target, "slot", "odd") == "text"
+    assert _failed(path, target) == {}
+
+
+def test_empty_declared_time_is_time(tmp_path, target):
+    path = _sqlite(tmp_path / "t.db", "CREATE TABLE slot (id INTEGER PRIMARY KEY, opens TIME)")
+    migrate(path, target)
+    assert _type(target, "slot", "opens") == "time without time zone"
+
+
+def test_role_with_create_on_the_schema_only_can_migrate(demo_db, target):
+    role = "i3_" + target.schema
+    target.sql(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        target.sql(f'GRANT USAGE, CREATE ON SCHEMA "{target.schema}" TO "{role}"')
+        parts = urlsplit(target.url)
+        url = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port or 5432}"))
+        migrate(demo_db, Target_(url, target.schema))
+        assert "orders_inbox" in target.tables()
+    finally:
+        target.sql(f'DROP OWNED BY "{role}" CASCADE')
+        target.sql(f'DROP ROLE "{role}"')
+
+
+class Target_:
+    def __init__(self, url: str, schema: str):
+        self.url, self.schema = url, schema

@@ -110,8 +110,10 @@ def _position(cmp: Comparison, tp: TablePair, pair: ColumnPair, seq_name: str, a
         why = f"max({col}) = {top}"
         if counter > (top or 0):
             why += f", SQLite AUTOINCREMENT counter {counter}"
-        out.append(Finding(f"{where}: sequence {seq.name} would hand out {nxt}, but {why}: the first insert after "
-                           f"cutover collides", col, "sequence-next"))
+        what = ("the first insert after cutover collides with an existing row" if top is not None and nxt <= top
+                else "it would hand out again an id SQLite's AUTOINCREMENT never reuses (a deleted row's)")
+        out.append(Finding(f"{where}: sequence {seq.name} would hand out {nxt}, but {why}: {what}",
+                           col, "sequence-next"))
     need = max(nxt, floor + 1)
     if seq.increment > 0 and seq.max_value < need:
         out.append(Finding(f"{where}: sequence {seq.name} has MAXVALUE {seq.max_value}, below the next id the "

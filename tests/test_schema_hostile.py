@@ -166,3 +166,20 @@ def test_unique_index_with_its_own_collation(demo, demo_db):
     demo.sql(f'CREATE UNIQUE INDEX users_username_uidx ON {demo.q("users")} (username COLLATE "{coll[0][0]}")')
     out = schema_outcome(demo_db, demo, "users")
     assert ("username", "unique-collation") in kinds(out), out.message()
+
+
+def test_written_column_made_generated(demo, demo_db):
+    """A column the application writes, GENERATED in PostgreSQL: its next INSERT naming the column fails."""
+    t = demo.q("bundle_skus")
+    demo.sql(f"ALTER TABLE {t} DROP COLUMN title")
+    demo.sql(f"ALTER TABLE {t} ADD COLUMN title text GENERATED ALWAYS AS (bundle_sku) STORED")
+    out = schema_outcome(demo_db, demo, "bundle_skus")
+    assert ("title", "generated-added") in kinds(out), out.message()
+
+
+def test_exclusion_constraint_added(demo, demo_db):
+    """An EXCLUDE constraint rejects rows SQLite accepts (here: two components with quantity 1001)."""
+    demo.sql(f"ALTER TABLE {demo.q('bundle_components')} ADD CONSTRAINT one_big EXCLUDE USING btree "
+             "(quantity WITH =) WHERE (quantity > 1000)")
+    out = schema_outcome(demo_db, demo, "bundle_components")
+    assert (None, "exclusion-added") in kinds(out), out.message()

@@ -44,6 +44,7 @@ class PgIndex:
     deferrable: bool = False  # its constraint is DEFERRABLE: ON CONFLICT refuses it, duplicates fail at COMMIT
     deferred: bool = False  # INITIALLY DEFERRED
     nulls_not_distinct: bool = False  # NULLS NOT DISTINCT (PostgreSQL 15+): a second NULL is a duplicate
+    exclusion: bool = False  # the index of an EXCLUDE constraint
 
 
 @dataclass(frozen=True)
@@ -144,13 +145,13 @@ def _indexes(cur, schema: str, tables: dict[str, PgTable]) -> None:
                      ORDER BY k.ord),
                pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid),
                pg_get_indexdef(i.indexrelid), coalesce(co.condeferrable, false), coalesce(co.condeferred, false),
-               """ + nnd + """
+               """ + nnd + """, coalesce(co.contype = 'x', false)
         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
         LEFT JOIN pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid
                                    AND co.contype IN ('p', 'u', 'x')
         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s""", (schema,))
     for (table, primary, unique, iname, keys, colls, exprs, pred, definition, deferrable, deferred,
-         nulls) in cur.fetchall():
+         nulls, exclusion) in cur.fetchall():
         t = tables.get(table)
         if t is None:
             continue
@@ -162,7 +163,8 @@ def _indexes(cur, schema: str, tables: dict[str, PgTable]) -> None:
             t.unique.append(cols)
         t.indexes.append((iname, cols))
         t.index_list.append(PgIndex(iname, primary, unique, keys, exprs, pred,
-                                    tuple(c or None for c in colls), definition, deferrable, deferred, nulls))
+                                    tuple(c or None for c in colls), definition, deferrable, deferred, nulls,
+                                    exclusion))
 
 
 def _inheritance(cur, schema: str, tables: dict[str, PgTable]) -> None:

@@ -11,7 +11,9 @@ constraints: lost ('unique-lost'), made partial ('unique-partial'), on other col
 case-insensitive equivalent); a UNIQUE or PRIMARY KEY made DEFERRABLE ('unique-deferrable': ON CONFLICT
 refuses it, duplicates may pass until COMMIT) or NULLS NOT DISTINCT on a nullable column ('unique-nulls':
 SQLite treats NULLs as distinct); timestamp/time/interval with fewer than 6 fractional digits
-('narrower-type': fractions rounded on write); char(n) ('char-padding': blank-padded on read).
+('narrower-type': fractions rounded on write); char(n) ('char-padding': blank-padded on read); a column
+the application writes made GENERATED in PostgreSQL ('generated-added'); an EXCLUDE constraint, which
+SQLite cannot have ('exclusion-added').
 
 What it cannot see: a partial UNIQUE whose WHERE differs from SQLite's (both partial: accepted);
 collations other than NOCASE (RTRIM) and non-deterministic ICU collations (taken as case-sensitive).
@@ -48,6 +50,10 @@ def stricter(tp: TablePair) -> list[Finding]:
         if why := narrower(c.source.type, t.type):
             out.append(Finding(f"{tp.name}.{c.name}: {t.type} in PostgreSQL is narrower than the declared "
                                f"{c.source.type or 'untyped'}: {why}", c.name, "narrower-type"))
+        if t.generated:
+            out.append(Finding(f"{tp.name}.{c.name}: GENERATED ALWAYS AS ... STORED in PostgreSQL, a plain column the "
+                               f"application writes in SQLite: an INSERT or UPDATE setting {c.name} fails with "
+                               "'cannot insert a non-DEFAULT value into column'", c.name, "generated-added"))
         if base_type(t.type) in ("character", "bpchar"):
             out.append(Finding(f"{tp.name}.{c.name}: {t.type} in PostgreSQL pads values with blanks: 'ab' "
                                f"written by the application reads back padded to the full length, and "
@@ -137,6 +143,12 @@ def uniques(cmp: Comparison, tp: TablePair) -> list[Finding]:
         shown = t.definition.split(" USING ", 1)[-1]
         out.append(Finding(f"{tp.name}: PostgreSQL has UNIQUE index {t.name} ({shown}) that SQLite lacks: a "
                            "duplicate SQLite accepts is rejected by PostgreSQL", None, "unique-added"))
+    for t in tp.target.index_list:
+        if t.exclusion:
+            shown = t.definition.split(" USING ", 1)[-1]
+            out.append(Finding(f"{tp.name}: PostgreSQL has EXCLUDE constraint {t.name} ({shown}) that SQLite lacks: "
+                               "a row SQLite accepts is rejected when it conflicts with another", None,
+                               "exclusion-added"))
     return out
 
 

@@ -5,7 +5,8 @@ Equal behaviour: BINARY (byte order) is a column without its own collation (the 
 "C", "POSIX", ucs_basic, "C.utf8"; NOCASE is citext, or the same; RTRIM the same. A citext column where
 SQLite compared case-sensitively makes `WHERE email = 'A@X'` match 'a@x' ('collation'); any other
 column collation (ICU, a libc locale) changes ORDER BY and, when non-deterministic, equality
-('collation'); an enum whose labels are not declared in byte order sorts otherwise ('collation').
+('collation'). An enum whose labels are not declared in byte order sorts otherwise: said in the
+summary, not failed (the order is the ORM model's declared choice).
 
 What it cannot see: the database's default collation (the queries check replays ORDER BY on it);
 NOCASE columns carried as plain text (uniqueness is checked by strictness.py; a case-blind WHERE is a
@@ -27,16 +28,22 @@ _COLLATE = re.compile(r"\bCOLLATE\s+[\"'`\[]?(\w+)", re.I)
 _NOT_COLUMN = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"}
 
 
+def enum_order_notes(tp: TablePair) -> list[str]:
+    """Enums whose declaration order is not byte order: said, not failed. An enum type is how an ORM (SQLAlchemy,
+    Rails) maps a list of values on PostgreSQL; the order it sorts in is the model's declared choice, not a fault
+    of the copy — but ORDER BY, <, >, min() and max() on it differ from SQLite's text, so the run says so."""
+    return [f"{c.name}: enum {c.target.type} sorts in declaration order ({', '.join(c.target.enum_labels)}), "
+            "SQLite's text in byte order (ORDER BY, <, >, min(), max() differ)"
+            for c in tp.columns if c.target is not None and list(c.target.enum_labels)
+            != sorted(c.target.enum_labels, key=lambda v: v.encode())]
+
+
 def collation_findings(tp: TablePair) -> list[Finding]:
     """A column whose PostgreSQL collation compares or orders text otherwise than SQLite's did."""
     declared = declared_collations(tp.source.sql)
     out = []
     for c in tp.columns:
         t = c.target
-        if t is not None and list(t.enum_labels) != sorted(t.enum_labels, key=lambda v: v.encode()):
-            out.append(Finding(f"{tp.name}.{c.name}: enum {t.type} in PostgreSQL sorts in its declaration order "
-                               f"({', '.join(t.enum_labels)}), SQLite's text in byte order: ORDER BY {c.name}, "
-                               "<, >, min() and max() give other results", c.name, "collation"))
         base = base_type(t.type).split(".")[-1] if t is not None else ""
         if t is None or base not in _TEXT:
             continue

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..fit import misfit
 from ..sqlnames import qs
-from .collation_parity import collation_findings
+from .collation_parity import collation_findings, enum_order_notes
 from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
 from .default_behaviour import compare_defaults
@@ -55,7 +55,7 @@ def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
     rules = {c.name: f"{c.source.type or 'untyped'} -> {c.target.type}: {c.rule.name}" for c in tp.compared}
     if found:
         return failed("schema", tp.name, f"{len(found)} schema difference(s)", found, rules=rules)
-    notes = "".join(f"; {n}" for n in checks.notes + default_notes)
+    notes = "".join(f"; {n}" for n in checks.notes + default_notes + enum_order_notes(tp))
     return passed("schema", tp.name, f"{len(tp.compared)} columns, keys, indexes, checks and defaults carried"
                   f"{notes}", rules=rules)
 

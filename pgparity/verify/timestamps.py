@@ -67,8 +67,8 @@ def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
             shifts = Counter(_shift(cmp, c, d.source, d.target) for d in res.examples
                              if d.kind == "changed" and d.column == c.name)
             common = ", ".join(f"{s} x{k}" for s, k in shifts.most_common(3))
-            findings.append(Finding(f"{tp.name}.{c.name}: {n} value(s) differ (e.g. shift {common})",
-                                    c.name, "shifted"))
+            shown = f" (e.g. shift {common})" if common else " (none among the rows shown: see content)"
+            findings.append(Finding(f"{tp.name}.{c.name}: {n} value(s) differ{shown}", c.name, "shifted"))
     said = {name: rule.description for name, rule in rules.items()}
     if findings:
         return failed("timestamps", tp.name, f"{len(findings)} timestamp problem(s)", findings, rules=said)
@@ -154,6 +154,8 @@ def _shift(cmp: Comparison, c, source: str | None, target: str | None) -> str:
                              cmp.settings)[0][0].as_py()
         t = canonical_target(c.rule, pa.array([target], pa.string()).cast(
             pa.timestamp("us", tz="UTC") if c.rule.canon == "tstz" else pa.timestamp("us")), cmp.settings)[0][0].as_py()
+        if c.rule.canon == "date":  # canonical dates are days since the epoch
+            return f"{t - s:+d} day(s)"
         return f"{(t - s) / 1_000_000:+g}s"
     except Exception:  # noqa: BLE001 - a value that is not a timestamp has no shift to show
         return "n/a"

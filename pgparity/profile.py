@@ -6,6 +6,7 @@ The planner needs these counts to follow the values instead of the declaration.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .affinity import declared_kind, declared_scale
@@ -37,6 +38,7 @@ class ColumnProfile:
     date_only: int  # text values that are a plain YYYY-MM-DD date
     json_texts: int  # text values that are JSON objects or arrays
     scale_misfits: int  # numbers that do not fit the declared NUMERIC scale
+    time_texts: int = 0  # text values that are a time of day HH:MM[:SS[.ffffff]] (counted for declared TIME)
 
     @property
     def non_null(self) -> int:
@@ -84,6 +86,11 @@ def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
                 ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
     if kind == "json":
         out.append(("json_texts", f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))"))
+    if re.fullmatch(r"\s*TIME\b.*", declared, re.I) and "STAMP" not in declared.upper():
+        hm = "[0-2][0-9]:[0-5][0-9]"
+        shape = (f"({c} GLOB '{hm}' OR {c} GLOB '{hm}:[0-5][0-9]' OR ({c} GLOB '{hm}:[0-5][0-9].[0-9]*' "
+                 f"AND length({c}) <= 15 AND NOT substr({c}, 10) GLOB '*[^0-9]*'))")
+        out.append(("time_texts", f"sum(CASE WHEN {is_text} AND {shape} THEN time({c}) IS NOT NULL ELSE 0 END)"))
     if ps := declared_scale(declared):
         out.append(("scale_misfits", f"sum(typeof({c}) IN ('real','integer') AND "
                                      f"(round({c},{ps[1]}) <> {c} OR abs({c}) >= 1e{ps[0] - ps[1]}))"))

@@ -4,7 +4,6 @@ json_valid text columns and TIME columns typed by their values, and a role witho
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,7 +11,6 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from pgparity.profile import ColumnProfile
 from pgparity.verify.objects import check_objects
 from pgparity.verify.pairing import Comparison
 from pgparity.verify.rules import Settings
@@ -116,8 +114,6 @@ def test_django_json_valid_text_column_with_scalars_lands_as_jsonb(tmp_path, tar
     assert _failed(path, target) == {}
 
 
-@pytest.mark.skipif("time_texts" not in {f.name for f in dataclasses.fields(ColumnProfile)},
-                    reason="needs profile.py to count TIME-shaped texts (ColumnProfile.time_texts)")
 def test_declared_time_lands_as_time(tmp_path, target):
     path = _sqlite(tmp_path / "t.db", "CREATE TABLE slot (id INTEGER PRIMARY KEY, opens TIME, odd TIME)",
                    "INSERT INTO slot (opens, odd) VALUES ('09:30', '09:30'), ('17:45:10', 'noon'), "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .boolean_words import word_value
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_TRUE = {"1", "true", "t", "yes", "y", "on"}
-_FALSE = {"0", "false", "f", "no", "n", "off"}
 # SQLite's CURRENT_* are UTC; PostgreSQL's depend on the session zone, so pin them to UTC.
 _CLOCK = {
     "CURRENT_TIMESTAMP": "(now() AT TIME ZONE 'UTC')",
@@ -115,9 +115,9 @@ def translate_default(dflt: str | None, pg_type: str) -> tuple[str | None, str |
 
 def _typed(value: str, pg_type: str, dflt: str) -> tuple[str | None, str | None]:
     if pg_type == "boolean":
-        low = value.strip().lower()
-        if low in _TRUE | _FALSE:
-            return ("true" if low in _TRUE else "false"), None
+        truth = word_value(value)
+        if truth is not None:
+            return ("true" if truth else "false"), None
         return None, f"default {dflt} not carried: not a boolean"
     if pg_type in ("bigint", "integer", "smallint") or pg_type.startswith(("numeric", "double")):
         if not _NUMBER.match(value.strip()):

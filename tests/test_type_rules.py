@@ -3,8 +3,12 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pyarrow as pa
 import pytest
 
+from pgparity.defaults import translate_default
+from pgparity.source import SqliteSource
+from pgparity.verify.rules import Settings, canonical_source, infer, split_raw
 from tests.build import sqlite_file
 from tests.helpers import migrate
 
@@ -83,3 +87,32 @@ def test_current_timestamp_default_is_utc_like_sqlite(tmp_path, target):
     target.sql(f"INSERT INTO {target.q('t')} DEFAULT VALUES")
     drift = target.sql(f"SELECT abs(extract(epoch FROM made - (now() AT TIME ZONE 'UTC'))) FROM {target.q('t')}")
     assert drift[0][0] < 60
+
+
+def _both_reads(tmp_path, declared: str, pg_type: str, values: list) -> tuple[list, list]:
+    """Canonical SQLite values of one column read the two ways content reads it: the rule's CASE
+    expressions, and a plain `SELECT v` split by storage class (split_raw)."""
+    path = sqlite_file(tmp_path, f"CREATE TABLE t (v {declared});", {"t": [(v,) for v in values]})
+    s = Settings()
+    rule = infer("v", declared, "v", pg_type, s)
+    with SqliteSource.open(path) as src:
+        typed = pa.Table.from_batches(list(src.typed_batches(list(rule.src_select), "t")))
+        plain = pa.Table.from_batches(list(src.batches('SELECT "v" FROM "t"')))
+    by_sql = canonical_source(rule, [col.combine_chunks() for col in typed.columns], s)
+    by_plain = canonical_source(rule, split_raw(rule, plain.column(0).combine_chunks()), s)
+    return [a.to_pylist() for a in by_sql], [a.to_pylist() for a in by_plain]
+
+
+def test_boolean_words_mean_the_same_in_both_reads(tmp_path):
+    """Spaces trimmed, ASCII case folded; a tab is not trimmed (SQLite's trim and the profile keep it)."""
+    words = [" TRUE ", "Yes", "on", "OFF", "n", "\ttrue", "true\n", "maybe", "tr"]
+    by_sql, by_plain = _both_reads(tmp_path, "TEXT", "boolean", words)
+    assert by_sql == by_plain
+    assert by_sql[0] == [1, 1, 1, 0, 0, None, None, None, None]
+    assert by_sql[1][5:] == ["\ttrue", "true\n", "maybe", "tr"]
+
+
+def test_boolean_default_uses_the_same_words():
+    assert translate_default("' On '", "boolean") == ("true", None)
+    assert translate_default("'no'", "boolean") == ("false", None)
+    assert translate_default("'\ttrue'", "boolean")[0] is None

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# TRUE_WORDS/FALSE_WORDS are also read from here (verify/booleans.py)
+from ..boolean_words import FALSE_WORDS, TRUE_WORDS, arrow_word, sql_list, sqlite_word
 from ..reader import real_as_text
 from ..sqlnames import qi, qs
 from ..timeconv import local_to_utc_us
@@ -45,8 +47,6 @@ from .orm_values import (
     uuid_from_text,
 )
 
-TRUE_WORDS = ("1", "t", "true", "y", "yes", "on")
-FALSE_WORDS = ("0", "f", "false", "n", "no", "off")
 _ISO = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 _ISO_TZ = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 
@@ -178,11 +178,10 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings,
     if rule:
         return rule
     if base == "boolean":
-        t = ",".join(f"'{w}'" for w in TRUE_WORDS)
-        f = ",".join(f"'{w}'" for w in FALSE_WORDS)
+        t, f, w = sql_list(TRUE_WORDS), sql_list(FALSE_WORDS), sqlite_word(c)
         expr = (f"CASE WHEN {c} IS NULL THEN NULL WHEN typeof({c}) IN ('integer','real') AND {c} IN (0,1) "
-                f"THEN CAST({c} AS INTEGER) WHEN typeof({c})='text' AND lower(trim({c})) IN ({t}) THEN 1 "
-                f"WHEN typeof({c})='text' AND lower(trim({c})) IN ({f}) THEN 0 END")
+                f"THEN CAST({c} AS INTEGER) WHEN typeof({c})='text' AND {w} IN ({t}) THEN 1 "
+                f"WHEN typeof({c})='text' AND {w} IN ({f}) THEN 0 END")
         other = f"CASE WHEN {c} IS NOT NULL AND ({expr}) IS NULL THEN CAST({c} AS TEXT) END"
         return Rule("bool", "SQLite 0/1 or boolean words vs boolean (any other value is a difference)",
                     ((expr, "int"), (other, "text")), f"{p}::int", "int")
@@ -259,10 +258,8 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
             vals = pc.if_else(ok, raw.cast(pa.int64()), pa.scalar(None, pa.int64()))
             return [vals, pc.if_else(ok, pa.scalar(None, pa.string()), raw.cast(pa.string()))]
         if is_text:
-            low = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
-            vals = pc.if_else(pc.is_in(low, pa.array(TRUE_WORDS)), 1,
-                              pc.if_else(pc.is_in(low, pa.array(FALSE_WORDS)), 0, pa.scalar(None, pa.int64())))
-            return [vals.cast(pa.int64()), pc.if_else(pc.is_null(vals), raw, pa.scalar(None, pa.string()))]
+            vals = arrow_word(raw)
+            return [vals, pc.if_else(pc.is_null(vals), raw, pa.scalar(None, pa.string()))]
         return [none_i, none_s if null else raw.cast(pa.string())]
     if rule.canon in ("ts", "tstz", "date"):
         if is_int:

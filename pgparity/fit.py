@@ -1,14 +1,23 @@
-"""Which SQLite values a PostgreSQL column type cannot keep exactly, as a SQLite condition.
+"""Which SQLite values a PostgreSQL column type cannot keep exactly: as a SQLite condition, and counted
+over the canonical values of the content scan.
 
-Shared by `--data-only` (refuse before writing) and the schema check (a target type that does not
-fit the values is a finding).
+`misfit` (SQL) is what `--data-only` refuses before writing; `canonical_misfit` (polars, over the
+canonical [value, odd] a comparison rule gives) is what the schema check reads from the table facts (a
+target type that does not fit the values is a finding). On canonical values a number written as text
+is a number, a real is the shortest decimal of its double and an integer epoch an instant, as the
+content check compares them. What the canonical values cannot show: a zone offset on a text written into
+a timestamp without time zone (the instant is read, the offset is gone) -- `misfit` sees that one.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+import polars as pl
+
 from .profile import BOOL_TOKENS, ts_valid_sql
+from .verify.json_values import INVALID
 
 INT_RANGE = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
 
@@ -76,3 +85,46 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
     if base in ("json", "jsonb"):
         return f"NOT json_valid({q})", "not valid JSON"
     return None, ""
+
+
+_PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def canonical_misfit(kind: str, pg_type: str, v: pl.Expr, o: pl.Expr) -> tuple[pl.Expr | None, str]:
+    """(polars expression true where a canonical value `pg_type` cannot keep, why) over v (value) and o (odd).
+
+    `kind`: the comparison rule's canonical kind (column_facts.kind_of). None where the type keeps every
+    canonical value of its kind (text, bytea, uuid, ...); a float4's inexact integers are counted by
+    `float4_misfits` (doubles are bits here)."""
+    base = base_type(pg_type)
+    odd = o.is_not_null()
+    _, why = misfit("x", pg_type)
+    if base == "boolean" and kind == "bool":
+        return odd, why
+    if base in INT_RANGE and kind == "int":
+        lo, hi = INT_RANGE[base]
+        return odd | (v < lo) | (v > hi), why
+    if base == "numeric" and kind == "dec":
+        bad = odd | (v.is_not_null() & ~v.str.contains(_PLAIN_DECIMAL))
+        if m := re.search(r"\((\d+)(?:,\s*(\d+))?\)", pg_type):
+            p, s = int(m.group(1)), int(m.group(2) or 0)
+            whole = v.str.extract(r"^-?0*([0-9]*)", 1).str.len_chars()
+            scale = v.str.extract(r"\.([0-9]+)$", 1).str.len_chars().fill_null(0)
+            bad = bad | (whole > p - s) | (scale > s)
+        return bad, why
+    if base in ("double precision", "real") and kind == "float":
+        return odd, why
+    if (base.startswith("timestamp") or base == "date") and kind in ("ts", "tstz", "date"):
+        return odd, "not a plain date (a time of day would be lost)" if base == "date" else "not a timestamp"
+    if (m := re.match(r"(character varying|character|varchar|char)\((\d+)\)", pg_type.lower())) and kind == "text":
+        return v.str.len_chars() > int(m.group(2)), why
+    if base in ("json", "jsonb") and kind == "json":
+        return v.str.starts_with(INVALID), why
+    return None, ""
+
+
+def float4_misfits(x: np.ndarray) -> int:
+    """How many doubles are integers beyond 2^24 that a float4 does not hold exactly (`inexact_double`)."""
+    big = x[np.isfinite(x) & (np.abs(x) > 2**24)]
+    big = big[big == np.floor(big)]
+    return int(np.count_nonzero(big.astype(np.float32).astype(np.float64) != big))

@@ -1,55 +1,37 @@
 """Booleans: SQLite holds only 0/1/NULL (or boolean words), and PostgreSQL's true/false/NULL counts match.
 
-A column declared BOOLEAN that landed as an integer or text column is checked too: its PostgreSQL
-values are counted as 1/0 (or boolean words) the same way (the schema check names the lost type);
-when not every SQLite value is a boolean, that landing was right and only content compares the values.
+A reader of the table facts (facts.facts_of): the counts are those of the content scan's canonical
+values on each side (true, false, NULL, and odd: a SQLite value that is no boolean); the table is not
+read again. Only when SQLite holds values that are no booleans are three of them fetched by rowid, to
+name them.
+
+A column declared BOOLEAN that landed as an integer or text column is checked too: its values on both
+sides are read as 1/0 or boolean words the same way (column_facts.plain_landing; the schema check
+names the lost type); when not every SQLite value is a boolean, that landing was right and only content
+compares the values.
 Cannot see: which rows swapped true and false when the counts stay equal (the content check does).
 """
 
 from __future__ import annotations
 
-from ..affinity import declared_kind
-from ..fit import base_type
-from ..sqlnames import qi, qname, qs
+from ..boolean_words import sql_list, sqlite_word
+from ..sqlnames import qs
+from .column_facts import FALSE_TEXTS, TRUE_TEXTS, ColumnFacts, plain_landing
+from .facts import facts_of
 from .outcome import Finding, Outcome, failed, passed
 from .pairing import Comparison, TablePair
-from .rules import FALSE_WORDS, TRUE_WORDS
-
-_TRUE = ",".join(f"'{w}'" for w in TRUE_WORDS)
-_FALSE = ",".join(f"'{w}'" for w in FALSE_WORDS)
-_INT_TYPES = ("smallint", "integer", "bigint")
-_TEXT_TYPES = ("text", "character varying", "character", "varchar", "citext")
-
-
-def _landed_plain(c) -> bool:
-    return declared_kind(c.source.type) == "boolean" and base_type(c.target.type) in _INT_TYPES + _TEXT_TYPES
 
 
 def boolean_columns(tp: TablePair) -> list:
-    return [c for c in tp.compared if c.rule.name == "bool" or _landed_plain(c)]
+    return [c for c in tp.compared if c.rule.name == "bool" or plain_landing(c) == "boolean"]
 
 
-def _source_exprs(q: str) -> list[str]:
-    num = f"typeof({q}) IN ('integer','real')"
-    word = f"typeof({q})='text' AND lower(trim({q}))"
-    is_t = f"(({q} IN (1, 1.0) AND {num}) OR ({word} IN ({_TRUE})))"
-    is_f = f"(({q} IN (0, 0.0) AND {num}) OR ({word} IN ({_FALSE})))"
-    return [f"sum({is_t})", f"sum({is_f})", f"sum({q} IS NULL)", f"sum({q} IS NOT NULL AND NOT {is_t} AND NOT {is_f})"]
-
-
-def _target_exprs(c) -> list[str]:
-    """true/false/NULL/other counts of the PostgreSQL column, whatever type it landed as."""
-    p = qi(c.target.name)
-    base = base_type(c.target.type)
-    if base in _INT_TYPES:
-        is_t, is_f = f"{p} = 1", f"{p} = 0"
-    elif base in _TEXT_TYPES:
-        is_t, is_f = f"lower(trim({p}::text)) IN ({_TRUE})", f"lower(trim({p}::text)) IN ({_FALSE})"
-    else:
-        is_t, is_f = f"{p}", f"NOT {p}"
-    return [f"count(*) FILTER (WHERE {is_t})", f"count(*) FILTER (WHERE {is_f})",
-            f"count(*) FILTER (WHERE {p} IS NULL)",
-            f"count(*) FILTER (WHERE {p} IS NOT NULL AND NOT ({is_t}) AND NOT ({is_f}))"]
+def _counts(f: ColumnFacts) -> tuple[int, int, int, int]:
+    """(true, false, NULL, other) of one side's column."""
+    if f.kind == "bool":
+        return f.trues or 0, f.falses or 0, f.nulls, f.odd
+    t, fa, other = f.words or (0, 0, 0)
+    return t, fa, f.nulls, other
 
 
 def check_booleans(cmp: Comparison, tp: TablePair) -> Outcome:
@@ -57,30 +39,28 @@ def check_booleans(cmp: Comparison, tp: TablePair) -> Outcome:
     cols = boolean_columns(tp)
     if not cols:
         return passed("booleans", tp.name, "no boolean columns")
-    src_exprs = [e for c in cols for e in _source_exprs(qs(c.name))]
-    tgt_exprs = [e for c in cols for e in _target_exprs(c)]
-    src = [v or 0 for v in cmp.source.query(f"SELECT {', '.join(src_exprs)} FROM {qs(tp.name)}")[0]]
-    tgt = [v or 0 for v in cmp.pg_query(f"SELECT {', '.join(tgt_exprs)} "
-                                        f"FROM {qname(cmp.settings.schema, tp.target.name)}")[0]]
+    facts = facts_of(cmp, tp)
+    counts = {c.name: (_counts(facts.source.columns[c.name]), _counts(facts.target.columns[c.name])) for c in cols}
     findings = []
-    for i, c in enumerate(cols):
-        findings += _column(cmp, tp, c, src[4 * i: 4 * i + 4], tgt[4 * i: 4 * i + 4])
+    for c in cols:
+        findings += _column(cmp, tp, c, *counts[c.name])
     if findings:
         return failed("booleans", tp.name, f"{len(findings)} boolean mismatch(es)", findings)
-    return passed("booleans", tp.name, ", ".join(f"{c.name} {src[4*i]}/{src[4*i+1]}/{src[4*i+2]}"
-                                                  for i, c in enumerate(cols)) + " true/false/NULL on both sides")
+    return passed("booleans", tp.name, ", ".join(f"{c.name} {'/'.join(str(n) for n in counts[c.name][0][:3])}"
+                                                  for c in cols) + " true/false/NULL on both sides")
 
 
-def _column(cmp: Comparison, tp: TablePair, c, src: list[int], tgt: list[int]) -> list[Finding]:
+def _column(cmp: Comparison, tp: TablePair, c, src: tuple, tgt: tuple) -> list[Finding]:
     s1, s0, sn, odd = src
     t1, t0, tn, t_odd = tgt
-    if odd and _landed_plain(c):
+    if odd and plain_landing(c):
         return []  # not every value is a boolean: an integer/text landing keeps them, content compares them
     out = []
     if odd:
         q = qs(c.name)
-        sample = cmp.source.query(f"SELECT rowid, {q} FROM {qs(tp.name)} WHERE {q} IS NOT NULL "
-                                  f"AND CAST({q} AS TEXT) NOT IN ('0','1','0.0','1.0') LIMIT 3")
+        sample = cmp.source.query(f"SELECT rowid, {q} FROM {qs(tp.name)} WHERE {q} IS NOT NULL AND "
+                                  f"{sqlite_word(f'CAST({q} AS TEXT)')} NOT IN ({sql_list(TRUE_TEXTS + FALSE_TEXTS)}) "
+                                  "LIMIT 3")
         out.append(Finding(f"{tp.name}.{c.name}: {odd} SQLite value(s) are not booleans, e.g. "
                            + ", ".join(f"rowid {r}: {v!r}" for r, v in sample), c.name, "not-boolean"))
     if (s1, s0, sn, 0) != (t1, t0, tn, t_odd):

@@ -3,7 +3,11 @@
 The content scan turns every column into the canonical values its rule compares (rules.canonical_source
 / canonical_target: [value, odd] per column) and hashes rows; `FactsScan.add` takes the same batch and
 adds, vectorised, per column: NULLs, odd values (stored values no value of the other side can equal),
-distinct values, min and max, an exact sum, the longest value and total length, true/false counts.
+distinct values, min and max, an exact sum, the longest value and total length, true/false counts; and
+what the other data checks read instead of scanning the table: instants with a fraction of a second
+(timestamps), values holding NUL and their NULs (text), values the PostgreSQL column type cannot keep
+(the schema check's type fit, fit.canonical_misfit), and for a column declared BOOLEAN / DATETIME / DATE
+that landed as integer or text, its values read by that declaration (booleans, timestamps).
 Statistics on canonical values agree wherever the values agree: the same instant written with 'T' or
 ' ', 't' and 'true', the integer 1 and the text '1' in a text column, 'a' and 'A' under NOCASE (two
 values, as PostgreSQL sees them), sums past 2^63 or 1.7e308 (exact, never overflowing).
@@ -22,9 +26,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..affinity import declared_kind
+from ..boolean_words import FALSE_WORDS, TRUE_WORDS
+from ..fit import base_type, canonical_misfit, float4_misfits
 from .distinct import DistinctCounter
 from .exact_sums import float_sum_units, int_sum, units_to_fraction
-from .pairing import TablePair
+from .pairing import ColumnPair, TablePair
+from .rules import Rule, Settings, canonical_source, infer
 
 DISTINCT_BUDGET = 8_000_000  # distinct values held per side and table (8 bytes each; twice that while merging)
 DISTINCT_LIMIT = 2_000_000  # at most this many per column, exact; beyond, a HyperLogLog estimate
@@ -34,6 +42,23 @@ HASH_SEED = 20261128
 INT_LIKE = ("int", "ts", "tstz", "date", "time", "interval")  # canonical int64 values, ordered as numbers
 SUMMED = ("int", "interval", "float")
 TEXT_ORDERED = ("text", "uuid", "inet")  # canonical text, ordered by code point
+# the texts a boolean reads from (pgparity.boolean_words; a real 1.0 as text is '1' or '1.0', as the read gives it)
+TRUE_TEXTS = (*TRUE_WORDS, "1.0")
+FALSE_TEXTS = (*FALSE_WORDS, "0.0")
+_COUNTED = ("nulls", "odd", "length", "trues", "falses", "fractional", "nul_values", "misfits",
+            "w_true", "w_false", "w_other", "sub_ms", "sub_us")
+
+
+@dataclass(frozen=True)
+class TimeFacts:
+    """Texts of a column declared DATETIME / DATE that landed as text, read as instants by the timestamp rule
+    (naive text as written, a zone offset to UTC): canonical microseconds ('ts') or days ('date')."""
+
+    canon: str
+    unread: int = 0  # non-NULL texts that are no instant
+    fractional: int = 0  # instants with a fraction of a second
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +87,15 @@ class ColumnFacts:
     total_length: int | None = None
     trues: int | None = None
     falses: int | None = None
+    fractional: int | None = None  # ts/tstz: instants with a fraction of a second
+    nul_values: int | None = None  # text: values holding a NUL character
+    nul_chars: int | None = None  # text: NUL characters in them
+    misfits: int | None = None  # values the PostgreSQL column type cannot keep (fit.canonical_misfit); None: n/a
+    # declared BOOLEAN landed as integer or text: (true, false, other) values read as boolean words
+    words: tuple[int, int, int] | None = None
+    as_time: TimeFacts | None = None  # declared DATETIME/DATE landed as text: the texts read as instants
+    # declared DATETIME/DATE landed as integer: values with a fraction of a second read as ms, as µs
+    epoch_fractions: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,14 +118,31 @@ def kind_of(rule) -> str:
     return "bool" if rule.name == "bool" else rule.canon
 
 
+def plain_landing(c: ColumnPair) -> str | None:
+    """'boolean', 'timestamp' or 'date' for a column so declared that landed as an integer or text column
+    (compared by the int or text rule), else None."""
+    declared = declared_kind(c.source.type)
+    if c.rule is None or declared not in ("boolean", "timestamp", "date") or c.rule.name not in ("int", "text"):
+        return None
+    return declared
+
+
+def landed_time_rule(c: ColumnPair, settings: Settings | None = None, unit=None) -> Rule:
+    """The timestamp rule a declared DATETIME/DATE column's values are read by, whatever it landed as."""
+    pg = "date" if declared_kind(c.source.type) == "date" else "timestamp without time zone"
+    return infer(c.name, c.source.type, c.target.name, pg, settings or Settings(), unit)
+
+
 def distinct_limit(columns: int) -> int:
     return max(DISTINCT_FLOOR, min(DISTINCT_LIMIT, DISTINCT_BUDGET // max(columns, 1)))
 
 
-def _exprs(i: int, kind: str) -> list[pl.Expr]:
+def _exprs(i: int, kind: str, c: ColumnPair | None = None) -> list[pl.Expr]:
     """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1})."""
     v, o, n = pl.col(f"v{2 * i}"), pl.col(f"v{2 * i + 1}"), f"{i}."
     out = [(v.is_null() & o.is_null()).sum().alias(n + "nulls"), o.is_not_null().sum().alias(n + "odd")]
+    if c is not None:
+        out += _reader_exprs(v, o, n, kind, c)
     if kind not in INT_LIKE + ("float", "bool"):  # those count their values themselves
         out.append(v.drop_nulls().hash(HASH_SEED).implode().alias(n + "hashes"))
     if kind in INT_LIKE + TEXT_ORDERED:
@@ -108,6 +159,27 @@ def _exprs(i: int, kind: str) -> list[pl.Expr]:
         f = v.cast(pl.Float64, strict=False)
         out += [v.filter(f == f.min()).unique().implode().alias(n + "min"),
                 v.filter(f == f.max()).unique().implode().alias(n + "max")]
+    return out
+
+
+def _reader_exprs(v: pl.Expr, o: pl.Expr, n: str, kind: str, c: ColumnPair) -> list[pl.Expr]:
+    """What the booleans, timestamps, text and schema checks read: fractions, NULs, misfits, words."""
+    out = []
+    if kind in ("ts", "tstz"):
+        out.append(((v % 1_000_000) != 0).sum().alias(n + "fractional"))
+    if kind == "text":
+        out.append(v.str.contains("\x00", literal=True).sum().alias(n + "nul_values"))
+    bad, _ = canonical_misfit(kind, c.target.type, v, o)
+    if bad is not None:
+        out.append(bad.fill_null(False).sum().alias(n + "misfits"))
+    landing = plain_landing(c)
+    if landing == "boolean":
+        w = (pl.coalesce(v.cast(pl.String), o) if kind == "int" else v).str.strip_chars(" ").str.to_lowercase()
+        is_t, is_f = w.is_in(TRUE_TEXTS), w.is_in(FALSE_TEXTS)
+        out += [is_t.sum().alias(n + "w_true"), is_f.sum().alias(n + "w_false"),
+                (w.is_not_null() & ~is_t & ~is_f).sum().alias(n + "w_other")]
+    elif landing and kind == "int":
+        out += [((v % 1_000) != 0).sum().alias(n + "sub_ms"), ((v % 1_000_000) != 0).sum().alias(n + "sub_us")]
     return out
 
 
@@ -132,19 +204,28 @@ def _decimals(texts) -> list[Decimal]:
 class _Column:
     """The running statistics of one column on one side."""
 
-    def __init__(self, name: str, kind: str, limit: int):
+    def __init__(self, name: str, kind: str, limit: int, pair: ColumnPair | None = None):
         self.name, self.kind = name, kind
         self.stats: dict[str, object] = {"nulls": 0, "odd": 0}
         self.distinct = DistinctCounter(limit)
         self.sum_units = 0  # floats: exact sum in units of 2^-1126; ints: the sum itself
         self.non_finite: set[float] = set()
+        landing = plain_landing(pair) if pair is not None else None
+        self.float4 = pair is not None and kind == "float" and base_type(pair.target.type) == "real"
+        self.time_rule = landed_time_rule(pair) if landing in ("timestamp", "date") and kind == "text" else None
+        self.time = TimeFacts(self.time_rule.canon) if self.time_rule else None
 
     def add(self, row: dict, hashes: pl.Series | None, prefix: str, value: pa.Array, frame_value: pl.Series) -> None:
-        for stat in ("nulls", "odd", "longest", "length", "trues", "falses"):
+        for stat in (*_COUNTED, "longest"):
             if prefix + stat in row:
                 got = row[prefix + stat] or 0
                 self.stats[stat] = max(self.stats.get(stat, 0), got) if stat == "longest" \
                     else self.stats.get(stat, 0) + got
+        if row.get(prefix + "nul_values"):  # rare: count the NULs of this batch
+            self.stats["nul_chars"] = self.stats.get("nul_chars", 0) + \
+                int(frame_value.str.count_matches("\x00", literal=True).sum() or 0)
+        if self.time_rule is not None:
+            self._read_times(value)
         lo, hi = row.get(prefix + "min"), row.get(prefix + "max")
         if self.kind == "dec":
             lo, hi = min(_decimals(lo), default=None), max(_decimals(hi), default=None)
@@ -160,11 +241,24 @@ class _Column:
         self.stats["min"] = _lesser(self.stats.get("min"), lo)
         self.stats["max"] = _greater(self.stats.get("max"), hi)
 
+    def _read_times(self, texts: pa.Array) -> None:
+        """The batch's texts read as instants by the declaration's timestamp rule (TimeFacts)."""
+        rule = self.time_rule
+        got, odd = canonical_source(rule, [pa.nulls(len(texts), pa.int64()), texts], Settings())
+        t = self.time
+        frac = 0 if rule.canon == "date" else \
+            int(pc.sum(pc.not_equal(pc.subtract(got, pc.multiply(pc.divide(got, 1_000_000), 1_000_000)), 0)).as_py()
+                or 0)
+        self.time = TimeFacts(t.canon, t.unread + (len(odd) - odd.null_count), t.fractional + frac,
+                              _lesser(t.minimum, pc.min(got).as_py()), _greater(t.maximum, pc.max(got).as_py()))
+
     def _floats(self, bits: pa.Array) -> tuple[float | None, float | None]:
         """Distinct on the bits (canonical), min/max/sum on the doubles they are; NaN and ±inf set aside."""
         bits = pc.drop_null(bits)
         self.distinct.add(bits.to_numpy().view(np.uint64).copy())
         x = bits.view(pa.float64()).to_numpy()
+        if self.float4:
+            self.stats["misfits"] = self.stats.get("misfits", 0) + float4_misfits(x)
         finite = np.isfinite(x)
         if not finite.all():
             self.non_finite.update(float(v) for v in np.unique(x[~finite]))
@@ -188,9 +282,13 @@ class _Column:
         s = self.stats
         exact, estimate = ((s.get("trues", 0) > 0) + (s.get("falses", 0) > 0), None) if self.kind == "bool" \
             else self.distinct.result()
+        words = (s["w_true"], s["w_false"], s["w_other"]) if "w_true" in s else None
+        fractions = {"s": 0, "ms": s["sub_ms"], "us": s["sub_us"]} if "sub_ms" in s else None
+        nul_chars = s.get("nul_chars", 0) if "nul_values" in s else None
         return ColumnFacts(self.name, self.kind, rows, s["nulls"], s["odd"], exact, estimate, s.get("min"),
                            s.get("max"), self._total(), s.get("longest"), s.get("length"),
-                           s.get("trues"), s.get("falses"))
+                           s.get("trues"), s.get("falses"), s.get("fractional"), s.get("nul_values"), nul_chars,
+                           s.get("misfits"), words, self.time, fractions)
 
 
 class FactsScan:
@@ -198,8 +296,15 @@ class FactsScan:
 
     def __init__(self, tp: TablePair, limit: int | None = None):
         self.limit = limit or distinct_limit(len(tp.compared))
-        self.columns = [_Column(c.name, kind_of(c.rule), self.limit) for c in tp.compared]
-        self.exprs = [e for i, col in enumerate(self.columns) for e in _exprs(i, col.kind)]
+        self.columns = [_Column(c.name, kind_of(c.rule), self.limit, c) for c in tp.compared]
+        self.exprs = [e for i, (col, c) in enumerate(zip(self.columns, tp.compared)) for e in _exprs(i, col.kind, c)]
+        for e in self.exprs:  # every count a column gathers starts at 0 (an empty table has all of them)
+            i, stat = e.meta.output_name().split(".", 1)
+            if stat in _COUNTED:
+                self.columns[int(i)].stats.setdefault(stat, 0)
+        for col in self.columns:
+            if col.float4:
+                col.stats.setdefault("misfits", 0)
         self.rows = 0
 
     def add(self, values: list[pa.Array], frame: pl.DataFrame) -> None:

@@ -7,21 +7,27 @@ each holds every value (fit); a declared BOOLEAN/DATETIME/JSON... whose values f
 text or integer (declared_intent.py); text compares and orders as SQLite's column collation did
 (collation_parity.py); the table takes no part in INHERITS ('inheritance': a child's rows are read
 with the parent's but escape its PRIMARY KEY and UNIQUE). A DOMAIN column is its base type plus the
-domain's NOT NULL and CHECKs (domains.py). Value-dependent parts read the table in one scan (plus one
-profile scan when a declared-intent candidate exists).
+domain's NOT NULL and CHECKs (domains.py). Value-dependent parts (NULLs under a lost NOT NULL or
+PRIMARY KEY, values a type cannot keep) are read from the table facts of the content scan, counted on
+the canonical values (fit.canonical_misfit): the table is not read again (a declared-intent candidate
+still costs one profile scan; a CHECK probe reads the column's distinct values).
 
 What it cannot see: anything outside the table (views, triggers: the objects check); differences at
-values no CHECK probe reaches (see probes.py); volatile defaults are compared by presence only.
+values no CHECK probe reaches (see probes.py); volatile defaults are compared by presence only; a zone
+offset in a SQLite text that a timestamp without time zone now holds (the canonical instant keeps the
+moment, not the offset; migrate.py --data-only refuses such text before writing).
 """
 
 from __future__ import annotations
 
-from ..fit import misfit
-from ..sqlnames import qs
+import polars as pl
+
+from ..fit import canonical_misfit
 from .collation_parity import collation_findings, enum_order_notes
 from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
 from .default_behaviour import compare_defaults
+from .facts import facts_of
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
 from .scratch import Scratch
@@ -68,24 +74,26 @@ def _needs_scratch(tp: TablePair) -> bool:
 
 
 def _scanned(cmp: Comparison, tp: TablePair) -> list[Finding]:
-    """Nullability, primary key and type fit: the parts that depend on the values, in one scan."""
-    asks: list[tuple[str, object]] = []  # (aggregate, what to say when it is not zero / is zero)
-    for c in tp.columns:
-        if c.target is not None and c.source.notnull and not c.target.notnull:
-            asks.append((f"sum({qs(c.name)} IS NULL)", ("nullable", c)))
+    """Nullability, primary key and type fit: the parts that depend on the values, read from the table facts
+    of the content scan (NULL counts, and misfits counted on the canonical values by fit.canonical_misfit)."""
+    if not tp.compared:
+        return []
+    src = facts_of(cmp, tp).source.columns
+    results: list[tuple[tuple, int]] = []  # (what to say when the count is not zero / is zero, count)
+    for c in tp.compared:
+        if c.source.notnull and not c.target.notnull:
+            results.append((("nullable", c), src[c.name].nulls))
     pk = tp.source.primary_key
     want = _target_cols(tp, pk) if pk else None
     if want and set(want) != set(tp.target.primary_key):
-        asks += [(f"sum({qs(c)} IS NULL)", ("pk-null", c)) for c in pk if c != tp.source.rowid_alias]
-        asks.append(("0", ("pk", want)))
+        results += [(("pk-null", c), src[c].nulls) for c in pk if c != tp.source.rowid_alias]
+        results.append((("pk", want), 0))
     for c in tp.compared:
-        bad, why = misfit(qs(c.name), c.target.type)
-        if bad:
-            asks.append((f"sum({qs(c.name)} IS NOT NULL AND ({bad}))", ("misfit", c, why)))
-    if not asks:
-        return []
-    row = cmp.source.query("SELECT " + ", ".join(a for a, _ in asks) + f" FROM {qs(tp.name)}")[0]
-    return _scan_findings(tp, [(what, n or 0) for (_, what), n in zip(asks, row)])
+        f = src[c.name]
+        if f.misfits is not None:
+            _, why = canonical_misfit(f.kind, c.target.type, pl.col("v"), pl.col("o"))
+            results.append((("misfit", c, why), f.misfits))
+    return _scan_findings(tp, results)
 
 
 def _scan_findings(tp: TablePair, results: list[tuple[tuple, int]]) -> list[Finding]:

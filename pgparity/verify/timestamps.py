@@ -1,65 +1,92 @@
 """Timestamps: every source value reads, nothing shifted, fractional seconds kept, same min and max.
 
-Min, max and fractional seconds are taken from the canonical instants (the content rule's values), so
-the same instant written with 'T' or ' ', with '+01:00', 'Z' or '+0100', or as naive local time read
-in --source-tz (by pgparity.timeconv's one DST rule) counts once, as the application reads it.
+A reader of the table facts (facts.facts_of): values that do not read as instants, instants with a
+fraction of a second, min and max are those the content scan gathered from the canonical instants (the
+content rule's values), so the same instant written with 'T' or ' ', with '+01:00', 'Z' or '+0100', or as
+naive local time read in --source-tz (by pgparity.timeconv's one DST rule) counts once, as the
+application reads it; the table is not read again. The typical shift is read from the rows the content
+check detailed. Only when SQLite values do not read as instants are three of them fetched, by rowid.
 
-A column declared DATETIME/TIMESTAMP/DATE that landed as text or integer is checked too: its
-PostgreSQL values are read as timestamps by the same rule (the schema check names the lost type);
-when not every SQLite value is a timestamp, text was the right landing and only content compares it.
+A column declared DATETIME/TIMESTAMP/DATE that landed as text or integer is checked too: its values on
+both sides are read as timestamps by the same rule (text in the scan, integers as epochs in the unit
+migrate.py would choose from the column's min and max; the schema check names the lost type); when not
+every SQLite value is a timestamp, text was the right landing and only content compares it.
 Cannot see: a shift inside a column whose values the content check already reports as changed is
-shown there by row; a text landing compares what the text says, not what an application's driver
-would make of it.
+shown there by row (the typical shift only among the rows content details); a text landing compares
+what the text says, not what an application's driver would make of it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ..affinity import declared_kind
-from ..fit import base_type
-from ..sqlnames import qi, qname
+from ..sqlnames import qs
+from ..units import epoch_unit
+from .column_facts import ColumnFacts, landed_time_rule, plain_landing
 from .content_check import content_of
+from .facts import facts_of
 from .outcome import Finding, Outcome, failed, passed
 from .pairing import Comparison, TablePair
-from .rules import Rule, canonical_source, canonical_target, infer
+from .rules import Rule, Settings, canonical_source, canonical_target
 
 _NATIVE = ("ts", "tstz", "date")
-_TEXT_TYPES = ("text", "character varying", "character", "varchar", "citext")
-_INT_TYPES = ("smallint", "integer", "bigint")
-
-
-def _landed_plain(c) -> bool:
-    """A column declared as a timestamp or date whose PostgreSQL type is text or an integer."""
-    return declared_kind(c.source.type) in ("timestamp", "date") and \
-        base_type(c.target.type) in _TEXT_TYPES + _INT_TYPES
 
 
 def timestamp_columns(tp: TablePair) -> list:
-    return [c for c in tp.compared if c.rule.canon in _NATIVE or _landed_plain(c)]
+    return [c for c in tp.compared if c.rule.canon in _NATIVE or plain_landing(c) in ("timestamp", "date")]
 
 
-def _time_rule(cmp: Comparison, tp: TablePair, c) -> Rule:
+def _time_rule(cmp: Comparison, c, f: ColumnFacts) -> Rule:
     """The rule the values are read by: the column's own, or a timestamp rule for a plain landing (integers
-    read as epochs in the unit migrate.py would choose for them)."""
+    read as epochs in the unit migrate.py would choose from the SQLite column's integers `f`)."""
     if c.rule.canon in _NATIVE:
         return c.rule
-    pg = "date" if declared_kind(c.source.type) == "date" else "timestamp without time zone"
-    unit = cmp.epoch_units(tp.source, [c.name]).get(c.name) if base_type(c.target.type) in _INT_TYPES else None
-    return infer(c.name, c.source.type, c.target.name, pg, cmp.settings, unit)
+    unit = epoch_unit(f.minimum, f.maximum, cmp.settings.epoch_unit) if c.rule.name == "int" else None
+    return landed_time_rule(c, cmp.settings, unit)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One side's column read as instants: unread values, fractional ones, min, max (canonical)."""
+
+    unread: int
+    fractional: int
+    minimum: int | None
+    maximum: int | None
+
+
+def _epoch(rule: Rule, value: int | None, s: Settings) -> int | None:
+    if value is None:
+        return None
+    return canonical_source(rule, [pa.array([value], pa.int64()), pa.nulls(1, pa.string())], s)[0][0].as_py()
+
+
+def _read(c, rule: Rule, f: ColumnFacts, s: Settings) -> _Read:
+    if c.rule.canon in _NATIVE:
+        return _Read(f.odd, f.fractional or 0, f.minimum, f.maximum)
+    if c.rule.name == "text":
+        t = f.as_time
+        return _Read(t.unread, t.fractional, t.minimum, t.maximum)
+    # integers as epochs: min/max in the rule's unit (monotonic), fractions counted per unit in the scan
+    frac = 0 if rule.canon == "date" else (f.epoch_fractions or {}).get(rule.unit, 0)
+    return _Read(f.odd, frac, _epoch(rule, f.minimum, s), _epoch(rule, f.maximum, s))
 
 
 def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
     cols = timestamp_columns(tp)
     if not cols:
         return passed("timestamps", tp.name, "no timestamp columns")
+    facts = facts_of(cmp, tp)
     findings: list[Finding] = []
-    rules = {c.name: _time_rule(cmp, tp, c) for c in cols}
+    rules = {c.name: _time_rule(cmp, c, facts.source.columns[c.name]) for c in cols}
     for c in cols:
-        findings += _column(cmp, tp, c, rules[c.name])
+        rule = rules[c.name]
+        src = _read(c, rule, facts.source.columns[c.name], cmp.settings)
+        tgt = _read(c, rule, facts.target.columns[c.name], cmp.settings)
+        findings += _column(cmp, tp, c, rule, src, tgt)
     res = content_of(cmp, tp)
     for c in (c for c in cols if c.rule.canon in _NATIVE):
         n = res.column_changes.get(c.name, 0)
@@ -76,62 +103,33 @@ def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
                   rules=said)
 
 
-def _source_values(cmp: Comparison, tp: TablePair, rule: Rule) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """(instants, odd texts, rowids) of the whole column, canonical."""
+def _unread_examples(cmp: Comparison, tp: TablePair, c, rule: Rule) -> list[tuple[int, str]]:
+    """Up to three SQLite values that do not read as instants, with their rowids (a failing table only:
+    the column's texts are read until three are found)."""
     exprs = [*rule.src_select, ("rowid" if not tp.source.without_rowid else "0", "int")]
-    vals, odd, rowids = [], [], []
-    for batch in cmp.source.typed_batches(exprs, tp.source.name):
-        v, o = canonical_source(rule, [batch.column(i) for i in range(len(rule.src_select))], cmp.settings)
-        vals.append(v)
-        odd.append(o)
-        rowids.append(batch.column(len(exprs) - 1))
-    if not vals:
-        return pa.array([], pa.int64()), pa.array([], pa.string()), pa.array([], pa.int64())
-    return pa.concat_arrays(vals), pa.concat_arrays(odd), pa.concat_arrays(rowids)
+    out: list[tuple[int, str]] = []
+    for batch in cmp.source.typed_batches(exprs, tp.source.name, f"typeof({qs(c.name)}) = 'text'"):
+        _, odd = canonical_source(rule, [batch.column(i) for i in range(len(rule.src_select))], cmp.settings)
+        bad = odd.is_valid()
+        out += zip(batch.column(len(exprs) - 1).filter(bad).to_pylist(), odd.filter(bad).to_pylist())
+        if len(out) >= 3:
+            break
+    return out[:3]
 
 
-def _target_values(cmp: Comparison, tp: TablePair, c, rule: Rule) -> pa.Array:
-    """The PostgreSQL column's instants: natively, or read from text/integers by the source's rule."""
-    p = qi(c.target.name)
-    cur = cmp.pg.cursor()
-    try:
-        cur.execute(f"SELECT {p if c.rule.canon in _NATIVE else p + '::text'} "
-                    f"FROM {qname(cmp.settings.schema, tp.target.name)}")
-        arr = cur.fetch_arrow_table().column(0).combine_chunks()
-    finally:
-        cur.close()
-    if c.rule.canon in _NATIVE:
-        return canonical_target(rule, arr, cmp.settings)[0]
-    if base_type(c.target.type) in _INT_TYPES:
-        return canonical_source(rule, [arr.cast(pa.int64()), pa.nulls(len(arr), pa.string())], cmp.settings)[0]
-    return canonical_source(rule, [pa.nulls(len(arr), pa.int64()), arr], cmp.settings)[0]
-
-
-def _fractional(values: pa.Array, rule: Rule) -> int:
-    if rule.canon == "date" or len(values) == 0:
-        return 0
-    return int(pc.sum(pc.not_equal(pc.subtract(values, pc.multiply(pc.divide(values, 1_000_000), 1_000_000)),
-                                   0)).as_py() or 0)
-
-
-def _column(cmp: Comparison, tp: TablePair, c, rule: Rule) -> list[Finding]:
-    src, odd, rowids = _source_values(cmp, tp, rule)
-    tgt = _target_values(cmp, tp, c, rule)
+def _column(cmp: Comparison, tp: TablePair, c, rule: Rule, src: _Read, tgt: _Read) -> list[Finding]:
     out = []
-    unread = pc.is_valid(odd)
-    n = int(pc.sum(unread).as_py() or 0)
+    n = src.unread
     if n and c.rule.canon not in _NATIVE:
         return []  # not every value is a timestamp: text is the right landing, the content check compares it
     if n:
-        ex = zip(pc.filter(rowids, unread)[:3].to_pylist(), pc.filter(odd, unread)[:3].to_pylist())
+        ex = _unread_examples(cmp, tp, c, rule)
         out.append(Finding(f"{tp.name}.{c.name}: {n} SQLite value(s) are not timestamps, e.g. "
                            + ", ".join(f"rowid {r}: {v!r}" for r, v in ex), c.name, "not-timestamp"))
-    s_frac, t_frac = _fractional(src, rule), _fractional(tgt, rule)
-    if s_frac != t_frac:
-        out.append(Finding(f"{tp.name}.{c.name}: {s_frac} SQLite value(s) have fractional seconds, "
-                           f"PostgreSQL {t_frac}", c.name, "fractional-seconds"))
-    for label, agg in (("min", pc.min), ("max", pc.max)):
-        s_val, t_val = agg(src).as_py() if len(src) else None, agg(tgt).as_py() if len(tgt) else None
+    if src.fractional != tgt.fractional:
+        out.append(Finding(f"{tp.name}.{c.name}: {src.fractional} SQLite value(s) have fractional seconds, "
+                           f"PostgreSQL {tgt.fractional}", c.name, "fractional-seconds"))
+    for label, s_val, t_val in (("min", src.minimum, tgt.minimum), ("max", src.maximum, tgt.maximum)):
         if s_val != t_val:
             out.append(Finding(f"{tp.name}.{c.name}: {label} differs: SQLite {_show(rule, s_val)}, "
                                f"PostgreSQL {_show(rule, t_val)}", c.name, label))

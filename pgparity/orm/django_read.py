@@ -1,0 +1,160 @@
+"""A Django project's models read through Django itself from the SQLite file and from the PostgreSQL copy.
+
+Django is set up from the user's settings module with DATABASES replaced by two aliases: 'default', the
+SQLite file opened read-only (`file:...?mode=ro`, OPTIONS uri), and 'pgparity_pg', the PostgreSQL schema
+under comparison (search_path, read-only transactions); DATABASE_ROUTERS are dropped, so nothing the app
+does at setup can reach another database. Every concrete, managed model (proxies, unmanaged models and
+swapped ones excluded) is read with `values_list` of its concrete fields, which runs each field's
+`from_db_value` and the backend's converters: the values a view would see (Decimal, UUID, timedelta,
+aware datetime, dict, bytes, time...). Rows stream ordered by primary key in chunks on both sides (a
+server-side cursor on PostgreSQL); a text key is ordered by byte order on both (COLLATE "C" / BINARY),
+so both orders are Python's. Many-to-many links of auto-created link tables are compared as sets per object.
+
+It cannot see: model methods, custom managers' filters (the base manager reads every row), values computed
+in Python at save time, rows of unmanaged models and proxies (their tables are compared by the table checks),
+an explicit `through` model's links other than as that model's own rows. Both sides are read at about the
+same time but not in one snapshot: a database written during the run shows as a difference.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .object_diff import ObjectShape, OrderError, Tally, diff_links, diff_objects
+from .sides import OrmSetupError, Sides, importable
+from .usability import Expected, check_usability
+
+SQLITE, PG = "default", "pgparity_pg"
+CHUNK = 2000
+TEXT_TYPES = ("char", "text", "citext")
+
+
+def setup(module: str, sides: Sides, search: list[Path]) -> None:
+    """Django configured from `module` with our two read-only aliases; the project found on sys.path or in `search`."""
+    importable(module, search, "--django-settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    import django
+    from django.conf import settings
+
+    try:
+        settings.DATABASES = {SQLITE: {"ENGINE": "django.db.backends.sqlite3", "NAME": sides.sqlite_uri,
+                                       "OPTIONS": {"uri": True}},
+                              PG: _pg_entry(sides.pg)}
+        settings.DATABASE_ROUTERS = []
+        django.setup()
+    except Exception as exc:  # noqa: BLE001 - whatever the user's settings or apps raise, said in one line
+        raise OrmSetupError(f"--django-settings {module}: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def _pg_entry(keywords: dict) -> dict:
+    rest = dict(keywords)
+    return {"ENGINE": "django.db.backends.postgresql", "NAME": rest.pop("dbname", "") or rest.get("user", ""),
+            "USER": rest.pop("user", ""), "PASSWORD": rest.pop("password", ""), "HOST": rest.pop("host", ""),
+            "PORT": rest.pop("port", ""), "OPTIONS": rest}
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def models() -> list[DjangoModel]:
+    from django.apps import apps
+
+    return [DjangoModel(m) for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
+
+
+@dataclass(frozen=True)
+class DjangoModel:
+    model: type
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label  # app_label.Model
+
+    def shape(self, redact: tuple[str, ...]) -> ObjectShape:
+        from ..verify.detail import is_sensitive
+
+        meta = self.model._meta
+        fields = tuple(f.name for f in meta.concrete_fields)
+        hidden = frozenset(f.name for f in meta.concrete_fields
+                           if is_sensitive(f.name, redact) or is_sensitive(f.column, redact))
+        return ObjectShape(self.label, ", ".join(f.column for f in _key_fields(meta)), fields, hidden)
+
+    def values(self, examples: int, redact: tuple[str, ...]) -> tuple[Tally, str | None]:
+        """Every object and link of the model compared; an error reading either side is returned as text."""
+        from django.db import DatabaseError
+
+        tally = Tally(self.shape(redact), examples)
+        try:
+            diff_objects(tally, _objects(self.model, SQLITE), _objects(self.model, PG))
+            for f in _auto_links(self.model):
+                diff_links(tally, f.name, f.related_model._meta.label, _links(f, SQLITE), _links(f, PG))
+        except (DatabaseError, OrderError) as exc:
+            return tally, f"{type(exc).__name__}: {_first_line(exc)}"
+        return tally, None
+
+    def usability(self, schema: str, catalog: dict) -> object:
+        """The PostgreSQL column types against those Django's PostgreSQL backend creates for the fields."""
+        from django.conf import settings
+        from django.db import connections
+
+        pg = connections[PG]
+        meta, expected, unknown = self.model._meta, [], []
+        for f in meta.local_concrete_fields:  # a parent's fields are its own model's
+            _expect(expected, unknown, meta.db_table, f.column, f.name, f.db_type(pg))
+        for m2m in _auto_links(self.model):
+            through = m2m.remote_field.through._meta
+            for name in (m2m.m2m_field_name(), m2m.m2m_reverse_field_name()):
+                f = through.get_field(name)
+                _expect(expected, unknown, through.db_table, f.column, f"{m2m.name} ({through.db_table}.{f.column})",
+                        f.db_type(pg))
+        return check_usability("orm_schema", self.label, expected, catalog, schema, not settings.USE_TZ, unknown)
+
+
+def _expect(expected: list, unknown: list, table: str, column: str, name: str, db_type: str | None) -> None:
+    if db_type is None:
+        unknown.append(f"{name} (Django gives no column type)")
+    else:
+        expected.append(Expected(table, column, name, db_type))
+
+
+def _key_fields(meta) -> list:
+    return list(getattr(meta.pk, "fields", None) or [meta.pk])  # a CompositePrimaryKey holds its fields
+
+
+def _order(field, alias: str):
+    """The field ordered the same way on both databases and in Python: byte order for text."""
+    from django.db import connections
+    from django.db.models import F
+    from django.db.models.functions import Collate
+
+    kind = (field.target_field if field.is_relation else field).db_type(connections[PG]) or ""
+    if any(t in kind.lower() for t in TEXT_TYPES):
+        return Collate(F(field.attname), "C" if alias == PG else "BINARY")
+    return F(field.attname).asc()
+
+
+def _objects(model, alias: str):
+    meta = model._meta
+    keys = _key_fields(meta)
+    names = [f.attname for f in meta.concrete_fields]
+    at = [names.index(k.attname) for k in keys]
+    rows = (model._base_manager.using(alias).order_by(*(_order(k, alias) for k in keys)).values_list(*names)
+            .iterator(chunk_size=CHUNK))
+    for row in rows:
+        yield (row[at[0]] if len(at) == 1 else tuple(row[i] for i in at), *row)
+
+
+def _auto_links(model) -> list:
+    return [f for f in model._meta.local_many_to_many if f.remote_field.through._meta.auto_created]
+
+
+def _links(m2m, alias: str):
+    through = m2m.remote_field.through
+    a, b = (through._meta.get_field(n) for n in (m2m.m2m_field_name(), m2m.m2m_reverse_field_name()))
+    rows = (through._base_manager.using(alias).order_by(_order(a, alias), _order(b, alias))
+            .values_list(a.attname, b.attname).iterator(chunk_size=CHUNK))
+    for pair in rows:
+        yield (tuple(pair),)

@@ -1,0 +1,164 @@
+"""pytest wiring for `pytest checks/ -m orm`: the application's models, read through its own ORM, on both sides.
+
+    pytest checks/ -m orm --sqlite app.sqlite3 --pg URL --django-settings mysite.settings
+    pytest checks/ -m orm --sqlite app.sqlite3 --pg URL --pg-schema s --sqlalchemy-models myapp.models:Base
+
+Loaded as a plugin (listed in the root conftest's `pytest_plugins`). --django-settings, else the environment's
+DJANGO_SETTINGS_MODULE (pytest-django's convention); the project's package is found on PYTHONPATH, else in
+the folder pytest runs in or its rootdir. Two tests per model: test_orm[app_label.Model] (every object's
+values as the app reads them, check 'orm') and test_orm_schema[app_label.Model] (each column of the type the
+ORM creates on PostgreSQL, check 'orm_schema'); their Outcomes go through the same `verdict` and waivers as
+the table checks. With neither option nothing is collected and a note says why.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ..verify.outcome import Finding, Outcome, failed
+from .object_diff import Tally
+
+MODELS = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("pgparity", "pgparity: compare a SQLite file with its PostgreSQL copy")
+    g.addoption("--django-settings", metavar="MODULE",
+                help="-m orm: the Django settings module of the app that made the SQLite file, e.g. mysite.settings "
+                "(env DJANGO_SETTINGS_MODULE; the project's folder on PYTHONPATH or where pytest runs). Every model "
+                "is read through Django from both databases (DATABASES replaced by the two compared, read-only) "
+                "and each column must be of the type Django creates on PostgreSQL")
+    g.addoption("--sqlalchemy-models", metavar="MODULE:ATTR",
+                help="-m orm: the SQLAlchemy app's declarative Base (or MetaData), e.g. myapp.models:Base. Every "
+                "table is read through its column types from both databases and each column must be of the "
+                "type create_all makes on PostgreSQL")
+
+
+@dataclass(frozen=True)
+class OrmModel:
+    """One model of the app, whichever ORM reads it."""
+
+    orm: str  # 'Django' or 'SQLAlchemy'
+    reader: object  # django_read.DjangoModel or sa_read.SaTable
+
+    @property
+    def label(self) -> str:
+        return self.reader.label
+
+    def values(self, cmp) -> Outcome:
+        if self.orm == "Django":
+            tally, error = self.reader.values(cmp.settings.examples, tuple(cmp.redact))
+        else:
+            from .sides import Sides
+
+            tally, error = self.reader.values(Sides.of(cmp), cmp.settings.examples, tuple(cmp.redact),
+                                              cmp.settings.source_tz)
+        return _values_outcome(tally, error, self.orm)
+
+    def schema(self, cmp) -> Outcome:
+        return self.reader.usability(cmp.settings.schema, cmp.catalog)
+
+
+def _values_outcome(tally: Tally, error: str | None, orm: str) -> Outcome:
+    read = f"{tally.objects} object(s)" + (f" and {tally.links} link(s)" if tally.links else "")
+    said = tally.outcome("orm", f"{read} read through {orm}" if tally.counts or error else
+                         f"{read} read equal through {orm}")
+    if error is None:
+        return said
+    finding = Finding(f"{tally.shape.label}: could not be read through {orm}: {error}", None, "read-error")
+    return failed("orm", tally.shape.label, f"read stopped ({error}); {said.summary}", [finding, *said.findings],
+                  complete=False)
+
+
+@pytest.hookimpl(trylast=True)  # after pgparity.pytest_plugin has opened the comparison
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "orm: the application's models read through its ORM from both databases")
+    from ..pytest_plugin import COMPARISON, NOTES
+
+    config.stash[MODELS] = []
+    if COMPARISON not in config.stash:
+        return
+    cmp = config.stash[COMPARISON]
+    django = config.getoption("--django-settings", None) or os.environ.get("DJANGO_SETTINGS_MODULE")
+    sa = config.getoption("--sqlalchemy-models", None)
+    if not django and not sa:
+        config.stash[NOTES].append(_not_run_note(cmp))
+        return
+    from .sides import OrmSetupError, Sides
+
+    search = [Path.cwd(), config.rootpath]
+    try:
+        if django:
+            from . import django_read
+
+            django_read.setup(django, Sides.of(cmp), search)
+            config.stash[MODELS] += [OrmModel("Django", m) for m in django_read.models()]
+        if sa:
+            from . import sa_read
+
+            config.stash[MODELS] += [OrmModel("SQLAlchemy", t) for t in sa_read.load(sa, search)]
+    except OrmSetupError as exc:
+        raise pytest.UsageError(f"pgparity: {exc}") from None
+    orms = " and ".join(o for o in ("Django", "SQLAlchemy") if any(m.orm == o for m in config.stash[MODELS]))
+    config.stash[NOTES].append(f"orm: {len(config.stash[MODELS])} model(s) read through {orms} (-m orm)")
+
+
+def _not_run_note(cmp) -> str:
+    from .detect import detect
+
+    orm = detect(cmp.source)
+    hint = ""
+    if orm is not None and orm.name == "rails":
+        hint = f" — {orm.line()}: Active Record cannot be read here, the table checks compare its data"
+    elif orm is not None:
+        hint = f" — {orm.line()}: pass --django-settings or --sqlalchemy-models to read it as the app does"
+    return f"orm: not run: no --django-settings (or DJANGO_SETTINGS_MODULE) or --sqlalchemy-models given{hint}"
+
+
+def generate_models(metafunc: pytest.Metafunc) -> None:
+    """One test per model (checks/test_orm.py's pytest_generate_tests)."""
+    if "orm_model" not in metafunc.fixturenames:
+        return
+    labels = [m.label for m in metafunc.config.stash.get(MODELS, [])]
+    metafunc.parametrize("orm_model", labels, ids=labels, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With no models (no --django-settings/--sqlalchemy-models), the ORM checks collect nothing."""
+    empty = [i for i in items if hasattr(i, "callspec") and "orm_model" in i.callspec.params
+             and not isinstance(i.callspec.params["orm_model"], str)]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [i for i in items if i not in empty]
+
+
+@pytest.fixture
+def orm_model(request: pytest.FixtureRequest) -> OrmModel:
+    """The model of this test."""
+    return next(m for m in request.config.stash[MODELS] if m.label == request.param)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Each model's result joins the table checks' results (check 'orm' or 'orm_schema', table = the model)."""
+    outcome = yield
+    report = outcome.get_result()
+    from ..pytest_plugin import COMPARISON, OUTCOMES, RESULTS
+
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if COMPARISON not in item.config.stash or "orm_model" not in params or "table" in params:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        result = item.config.stash[OUTCOMES].get(item.nodeid)
+        waived = getattr(item, "pgparity_waiver", None)
+        status = ("waived" if waived else "skipped") if report.skipped else \
+            ("passed" if report.passed else ("failed" if report.when == "call" and result is not None else "error"))
+        reason = waived or getattr(item, "pgparity_expired", "") or \
+            (str(report.longrepr)[-300:] if status == "error" else "")
+        item.config.stash[RESULTS].append({"check": item.originalname.removeprefix("test_"),
+                                           "table": params["orm_model"], "status": status, "outcome": result,
+                                           "seconds": call.duration, "reason": reason})

@@ -9,8 +9,10 @@ import sys
 import time
 
 from . import __version__
-from .errors import PgParityError, RefusedError
+from .errors import PgParityError, RefusedError, UsageError
 from .migration import MigrateOptions, backup, dry_run_text, manifest, prepare, run, write_manifest
+from .orm.design import OrmDesign
+from .orm.detect import Orm, detect, next_steps
 from .plan import PlanOptions
 from .preflight import Policy
 from .progress import TableProgress
@@ -43,6 +45,11 @@ integers that are durations or instants are never read in a guessed unit (--data
   into interval: --interval-unit, else microseconds when the file has a django_migrations table
   into timestamp/date: --epoch-unit, else the one unit in which every value is an instant in 1973..2242
   otherwise the column is refused before anything is written, naming table, column and the option
+
+a file made by an ORM (django_migrations, alembic_version, schema_migrations + ar_internal_metadata):
+  the ORM is named first; a full migration stops with the steps to the ORM's own PostgreSQL schema
+  (then --data-only), unless --design-schema: each column gets the type that ORM creates on PostgreSQL
+  (--django-settings / --sqlalchemy-metadata: read from the models, else from the file's spellings)
 
 exit codes: 0 migrated, 2 usage, 3 source unreadable, 4 PostgreSQL error, 5 refused (nothing written)
 """
@@ -89,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "-wal file or hot journal holds writes the main file lacks (they are ignored)")
     _policy_options(p)
     _unit_options(p)
+    _orm_options(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return p
 
@@ -105,8 +113,20 @@ def _policy_options(p: argparse.ArgumentParser) -> None:
                    help="refuse instead of widening a column whose values do not fit its declared type")
     g.add_argument("--lowercase-names", action="store_true",
                    help="fold table and column names to lower case (for apps that write unquoted SQL)")
-    g.add_argument("--source-tz", default="UTC", metavar="ZONE",
-                   help="zone of naive SQLite timestamps when the target column is timestamptz (default: UTC)")
+    g.add_argument("--source-tz", metavar="ZONE",
+                   help="zone of naive SQLite timestamps when the target column is timestamptz (default: UTC; "
+                        "with --django-settings: UTC under USE_TZ, else TIME_ZONE)")
+
+
+def _orm_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("files made by an ORM (Django, SQLAlchemy/Alembic, Rails)")
+    g.add_argument("--design-schema", action="store_true",
+                   help="migrate an ORM's file in full anyway: each column gets the type the ORM creates on "
+                        "PostgreSQL (the better way: the ORM makes the schema, then --data-only)")
+    g.add_argument("--django-settings", metavar="MODULE",
+                   help="with --design-schema: read the types from the project's models (project on PYTHONPATH)")
+    g.add_argument("--sqlalchemy-metadata", metavar="MODULE:ATTR",
+                   help="with --design-schema: read the types from this MetaData or declarative base")
 
 
 def _unit_options(p: argparse.ArgumentParser) -> None:
@@ -118,11 +138,12 @@ def _unit_options(p: argparse.ArgumentParser) -> None:
                         "only when every value is an instant in 1973..2242 in exactly one unit)")
 
 
-def options_from(args: argparse.Namespace) -> MigrateOptions:
+def options_from(args: argparse.Namespace, design: OrmDesign | None = None) -> MigrateOptions:
     nul = "refuse" if args.nul == "fail" else args.nul
+    zone = args.source_tz or (design and design.models and design.models.time_zone) or "UTC"
     return MigrateOptions(
         plan=PlanOptions(strict_types=args.strict_types, lowercase_names=args.lowercase_names,
-                         schema=args.schema, source_tz=args.source_tz),
+                         schema=args.schema, source_tz=zone, design=design),
         policy=Policy(orphans=args.orphans, nul=nul, bad_utf8=args.bad_utf8, strict_types=args.strict_types),
         drop_existing=args.drop_existing, data_only=args.data_only, truncate=args.truncate,
         tables=tuple(args.table), exclude=tuple(args.exclude), backup_dir=args.backup,
@@ -146,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    opts = options_from(args)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
+    _check_urls(args)
+    orm = _orm_first(args, say)
+    opts = options_from(args, _design(args, orm))
     server = _target_first(args, opts, say)
     source = _open_source(args, opts, server, say)
     say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
@@ -171,7 +194,10 @@ def _migrate(args: argparse.Namespace) -> int:
             say(f"note   {note}")
         if not args.quiet:
             print(summary_table(result))
-        path = write_manifest(manifest(prep, opts, result, server.url, server.kind, started), args.reports)
+        record = manifest(prep, opts, result, server.url, server.kind, started)
+        orm_said = orm.as_dict() | {"design_schema": opts.plan.design is not None} if orm else None
+        record = {"format": record.pop("format"), "orm": orm_said, **record}
+        path = write_manifest(record, args.reports)
         say(f"migrated {len(result.tables)} table(s), {sum(t.rows_written for t in result.tables)} rows "
             f"in {result.seconds:.2f}s; manifest: {path}")
         return 0
@@ -179,13 +205,54 @@ def _migrate(args: argparse.Namespace) -> int:
         prep.source.close()
 
 
-def _target_first(args: argparse.Namespace, opts: MigrateOptions, say):
-    """The URL's form, the connection and the privileges, before a byte of the source is read (None: dry run)."""
-    from .server import check_url, resolve
-    from .target_access import check_target
+def _check_urls(args: argparse.Namespace) -> None:
+    """The target URL's form first, before a byte of the source is read."""
+    import os
+
+    from .server import check_url
 
     if args.pg:
         check_url(args.pg)
+    elif os.environ.get("DATABASE_URL") and not args.dry_run:
+        check_url(os.environ["DATABASE_URL"], "$DATABASE_URL")
+
+
+def _orm_first(args: argparse.Namespace, say) -> Orm | None:
+    """The ORM that made the file, said first; a full migration of its file stops with the steps to the ORM's
+    own schema (nothing is read further, nothing written) unless --design-schema."""
+    with SqliteSource.open(args.sqlite, args.allow_stale_read) as source:
+        orm = detect(source)
+    if orm is None:
+        if args.design_schema or args.django_settings or args.sqlalchemy_metadata:
+            raise UsageError("--design-schema/--django-settings/--sqlalchemy-metadata: no ORM's bookkeeping table "
+                             "(django_migrations, alembic_version, schema_migrations) in this file")
+        return None
+    say(f"ORM    {orm.line()}")
+    if args.data_only or args.design_schema:
+        return orm
+    raise UsageError(f"{args.sqlite} was made by {orm.label}: migrate.py would design a schema of its own, which "
+                     f"{orm.label} may not run on (uuid as varchar, durations as bigint, JSON as text). Nothing was "
+                     f"written. The way to a PostgreSQL database your app runs on:\n"
+                     f"{next_steps(orm, args.sqlite, args.pg or '$DATABASE_URL')}\n"
+                     f"(or --design-schema: migrate.py creates the types {orm.label} creates on PostgreSQL)")
+
+
+def _design(args: argparse.Namespace, orm: Orm | None) -> OrmDesign | None:
+    """--design-schema: the ORM, with its models' own types when the project was named."""
+    from .orm.models import django_models, sqlalchemy_models
+
+    if not args.design_schema or orm is None:
+        return None
+    models = django_models(args.django_settings) if args.django_settings else \
+        sqlalchemy_models(args.sqlalchemy_metadata) if args.sqlalchemy_metadata else None
+    return OrmDesign(orm, models)
+
+
+def _target_first(args: argparse.Namespace, opts: MigrateOptions, say):
+    """The connection and the privileges, before the source is read beyond its ORM table (None: dry run)."""
+    from .server import resolve
+    from .target_access import check_target
+
     if args.dry_run:
         return None
     server = resolve(args.pg)

@@ -76,7 +76,8 @@ def views(plan: Plan) -> list[Statement]:
 
 
 def foreign_keys(plan: Plan, not_valid: bool) -> list[Statement]:
-    """ALTER TABLE ... ADD FOREIGN KEY for every FK whose parent is part of the plan."""
+    """ALTER TABLE ... ADD FOREIGN KEY for every FK whose parent is part of the plan; one SQLite declares
+    DEFERRABLE INITIALLY DEFERRED (Django declares every FK so) is checked at COMMIT in PostgreSQL too."""
     schema = plan.options.schema
     by_name = {t.name.lower(): t for t in plan.tables}
     out = []
@@ -93,7 +94,7 @@ def foreign_keys(plan: Plan, not_valid: bool) -> list[Statement]:
             sql = (f"ALTER TABLE {qname(schema, tp.pg_name)} ADD CONSTRAINT {qi(name)} FOREIGN KEY ({src}) "
                    f"REFERENCES {qname(schema, parent.pg_name)} ({dst})"
                    f"{_action('UPDATE', fk.on_update)}{_action('DELETE', fk.on_delete)}"
-                   f"{' NOT VALID' if not_valid else ''}")
+                   f"{' DEFERRABLE INITIALLY DEFERRED' if fk.deferred else ''}{' NOT VALID' if not_valid else ''}")
             out.append(Statement(sql, f"FK {tp.pg_name}({src}) -> {parent.pg_name}({dst})", optional=True))
     return out
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .affinity import declared_kind as _kind
 from .affinity import declared_scale
 from .defaults import translate_default
+from .orm.design import Designed, OrmDesign, design_column
 from .plan_checks import check_notes, json_valid_column
 from .profile import ColumnProfile
 from .schema import Column, Generated, Schema, Table
@@ -28,6 +29,7 @@ class PlanOptions:
     lowercase_names: bool = False  # fold table/column names to lower case (raw-SQL apps)
     schema: str = "public"
     source_tz: str = "UTC"  # how naive text timestamps are read when the target is timestamptz
+    design: OrmDesign | None = field(default=None, compare=False)  # --design-schema: the ORM's own types
 
 
 @dataclass
@@ -91,7 +93,22 @@ _LEN_RE = re.compile(r"(?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?\s*\(\s*(\d+)\s*\)",
 
 
 def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOptions) -> ColumnPlan:
-    """Choose the PostgreSQL type and conversion for one column from its declaration and values."""
+    """Choose the PostgreSQL type and conversion for one column: the ORM's type under --design-schema, else
+    from its declaration and values."""
+    if opts.design is None:
+        return _by_values(table, col, prof, opts)
+    got = design_column(opts.design, table, col, prof, table.rowid_alias == col.name, _json_checked(table, col.name))
+    if isinstance(got, Designed):
+        return ColumnPlan(col.name, col.name, col.type, got.pg_type, got.rule, got.reason, got.select, got.finish,
+                          deviation=got.deviation)
+    cplan = _by_values(table, col, prof, opts)
+    if got:
+        cplan.notes.append(got)
+    return cplan
+
+
+def _by_values(table: Table, col: Column, prof: ColumnProfile, opts: PlanOptions) -> ColumnPlan:
+    """The PostgreSQL type and conversion for one column from its declaration and values."""
     c = qs(col.name)
     kind = _kind(col.type)
     p = prof
@@ -259,7 +276,7 @@ def plan_table(table: Table, profiles: dict[str, ColumnProfile], opts: PlanOptio
         taken.add(cplan.pg_name)
         if cplan.pg_name != col.name and not opts.lowercase_names:
             cplan.notes.append(f"renamed to {cplan.pg_name!r}: PostgreSQL names hold at most 63 bytes")
-        cplan.identity = cplan.rule == "rowid-identity"
+        cplan.identity = cplan.rule.endswith("-identity")
         cplan.notnull = col.notnull or cplan.identity
         if col.notnull and profiles[col.name].nulls:
             cplan.notnull = False

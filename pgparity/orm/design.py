@@ -1,0 +1,214 @@
+"""`--design-schema` for an ORM-made file: each column gets the type its ORM creates on PostgreSQL.
+
+The ORM's SQLite spelling of a field type is read back to that field type, and the field type to the
+spelling the same ORM uses on PostgreSQL — by principle, from the ORM's own tables where it has them:
+- Django: the sqlite3 and postgresql backends' `DatabaseWrapper.data_types` (`char(32)` is UUIDField, which
+  is `uuid`; `bigint` is BigIntegerField *or* DurationField; `decimal` loses max_digits/decimal_places);
+  a text column under Django's JSONField CHECK (`JSON_VALID`) is JSONField.
+- SQLAlchemy: its type compilers, every generic type compiled by the sqlite and the postgresql dialects
+  (`CHAR(32)` is Uuid; `DATETIME` is DateTime, DateTime(timezone=True) *or* Interval).
+- Rails: Active Record's adapters have no importable table here; `RAILS` below transcribes the
+  `NATIVE_DATABASE_TYPES` of its SQLite3 and PostgreSQL adapters (Rails 7/8).
+Where one SQLite spelling has several readings with different PostgreSQL types, the file cannot say which
+one the model meant: the models decide (`--django-settings`, `--sqlalchemy-metadata`, see models.py), else
+the column keeps the plan its values give and the plan says why.
+
+Values are converted to what the ORM reads back: uuid hex -> uuid, Django's integer microseconds and
+SQLAlchemy's time-since-1970 DATETIME -> interval, JSON text -> jsonb/json, 0/1 -> boolean, naive text ->
+timestamptz in the zone the app wrote (UTC under Django's USE_TZ; --source-tz), Rails' '2000-01-01 hh:mm:ss'
+times -> time. A column whose values do not have the shape the type needs keeps the value-led plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ..sqlnames import qs
+from ..units import interval_sql
+from .detect import Orm
+from .models import ModelTypes
+
+# Active Record 7/8: SQLite3Adapter vs PostgreSQLAdapter NATIVE_DATABASE_TYPES (plus datetime's precision 6)
+RAILS = {"integer": [("integer", "integer")], "bigint": [("bigint", "bigint")], "varchar": [("string", "varchar")],
+         "text": [("text", "text")], "float": [("float", "double precision")], "decimal": [("decimal", "numeric")],
+         "datetime": [("datetime", "timestamp")], "datetime(6)": [("datetime", "timestamp(6)")],
+         "time": [("time", "time")], "time(6)": [("time", "time(6)")], "date": [("date", "date")],
+         "blob": [("binary", "bytea")], "boolean": [("boolean", "boolean")], "json": [("json", "json")]}
+_AUTO = ("AutoField", "BigAutoField", "SmallAutoField")
+# PostgreSQL types the value-led plan reaches by itself from the same spelling (lengths kept, bytes, doubles)
+SAME_AS_VALUES = ("varchar", "character varying", "text", "bytea", "double precision", "float", "real")
+
+
+@dataclass(frozen=True)
+class OrmDesign:
+    """What --design-schema knows: the ORM, and the models' own types when given."""
+
+    orm: Orm
+    models: ModelTypes | None = None
+
+
+@dataclass(frozen=True)
+class Designed:
+    pg_type: str
+    rule: str
+    reason: str
+    select: list[tuple[str, str]]  # (SQLite expression, 'int' | 'real' | 'text')
+    finish: str = "none"
+    deviation: str = ""
+
+
+@cache
+def django_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
+    """SQLite spelling -> ((field type, PostgreSQL spelling), ...) from Django's two backends."""
+    from django.db.backends.postgresql.base import DatabaseWrapper as Pg
+    from django.db.backends.sqlite3.base import DatabaseWrapper as Lite
+
+    out: dict[str, list] = {}
+    for name, lite in Lite.data_types.items():
+        pg = Pg.data_types.get(name)
+        if isinstance(lite, str) and isinstance(pg, str) and "%(" not in lite:
+            out.setdefault(lite.lower(), []).append((name, pg.split("(%")[0]))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def sqlalchemy_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
+    """SQLite spelling -> ((type, PostgreSQL spelling), ...) from SQLAlchemy's type compilers."""
+    import sqlalchemy.types as sat
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    lite, pg = sqlite.dialect(), postgresql.dialect()
+    out: dict[str, list] = {}
+    for name in sat.__all__:
+        cls = getattr(sat, name)
+        if not (isinstance(cls, type) and issubclass(cls, sat.TypeEngine)) or name.isupper() or name == "Enum":
+            continue
+        for typ in ([cls(), cls(timezone=True)] if name in ("DateTime", "Time") else [cls()]):
+            try:
+                spelled, target = typ.compile(dialect=lite).lower(), typ.compile(dialect=pg).lower()
+            except Exception:  # noqa: BLE001 - abstract or parameter-only types have no spelling
+                continue
+            out.setdefault(spelled, []).append((repr(typ), target))
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def design_column(design: OrmDesign, table, col, prof, rowid_alias: bool, json_checked: bool) -> Designed | str | None:
+    """The ORM's PostgreSQL type for one column and how its values get there; a str when the plan keeps the
+    value-led type (and says why); None when the ORM spells it the same on both (nothing to design)."""
+    target = _target(design, table, col, rowid_alias, json_checked)
+    if target is None or isinstance(target, str):
+        return target
+    pg_type, why, kind = target
+    pg_type = short_type(pg_type)
+    if pg_type.lower().startswith(SAME_AS_VALUES):
+        return None
+    conv = _convert(pg_type, kind, col, prof)
+    if isinstance(conv, str):
+        return f"{design.orm.label}: {why}; kept by its values: {conv}"
+    select, finish, how = conv
+    base = "identity" if rowid_alias else re.split(r"[\s(]", pg_type)[0]
+    return Designed(pg_type, f"{design.orm.name}-{base}", f"{why}; {how}", select, finish,
+                    f"{design.orm.label} creates {pg_type} for it on PostgreSQL ({why})")
+
+
+def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool):
+    """(PostgreSQL type, why, the ORM's type name) from the models, else from the file's spelling."""
+    if design.models is not None and (m := design.models.get(table.name, col.name)):
+        return m.pg_type, f"{m.field} is {m.kind} ({design.models.source})", m.kind
+    spelled = col.type.strip().lower()
+    name = design.orm.name
+    readings = {"django": django_spellings, "alembic": sqlalchemy_spellings}.get(name, lambda: RAILS)().get(spelled)
+    if not readings:
+        return None
+    if name == "django":
+        fk = any(col.name.lower() in (c.lower() for c in f.from_columns) for f in table.foreign_keys)
+        readings = _django_readings(readings, rowid_alias, json_checked, fk)
+    if rowid_alias and name != "django":
+        readings = [("primary key", "integer" if name == "alembic" else "bigint")]
+    targets = sorted({pg for _, pg in readings})
+    kinds = " or ".join(k for k, _ in readings)
+    if len(targets) == 1:
+        return targets[0], f"declared {col.type!r} is {kinds} in {design.orm.label}", readings[0][0]
+    if rowid_alias:
+        return "bigint", f"declared {col.type!r} is {kinds} in {design.orm.label}: bigint holds each", "identity"
+    return (f"declared {col.type!r} is {kinds} in {design.orm.label}, created on PostgreSQL as "
+            f"{' or '.join(targets)}: the file does not say which (the models do: "
+            f"{'--django-settings' if name == 'django' else '--sqlalchemy-metadata'})")
+
+
+def short_type(pg_type: str) -> str:
+    """The ORM's PostgreSQL spelling in the short form the plan uses ('timestamp with time zone' -> 'timestamptz',
+    'numeric(14, 2)' -> 'numeric(14,2)'); timestamp(6)/time(6) are PostgreSQL's default precision."""
+    t = re.sub(r"\s*,\s*", ",", pg_type.strip().lower())
+    t = re.sub(r"^(timestamp|time)\(6\)", r"\1", t)
+    return {"timestamp with time zone": "timestamptz", "timestamp without time zone": "timestamp",
+            "time without time zone": "time", "time with time zone": "timetz"}.get(t, t)
+
+
+def _django_readings(readings, rowid_alias: bool, json_checked: bool, fk: bool) -> list:
+    """Auto fields only for the rowid key; JSONField only under its JSON_VALID CHECK, TextField otherwise; a
+    foreign key holds keys, not durations."""
+    out = [r for r in readings if (r[0] in _AUTO) == rowid_alias or not any(x[0] in _AUTO for x in readings)]
+    out = [r for r in out if not (fk and r[0] == "DurationField")]
+    if any(r[0] == "JSONField" for r in out):
+        out = [r for r in out if (r[0] == "JSONField") == json_checked]
+    return out
+
+
+def _convert(pg_type: str, kind: str, col, p):
+    """(select, finish, how) reading the SQLite values as the ORM does, or why they do not fit `pg_type`."""
+    q = qs(col.name)
+    t = pg_type.lower()
+    present = {k for k, n in (("integer", p.integers), ("real", p.reals), ("text", p.texts), ("blob", p.blobs)) if n}
+    text = [(f"CAST({q} AS TEXT)", "text")]
+    if present - {"integer", "real", "text"}:
+        return "BLOB values"
+    if t in ("uuid", "inet", "jsonb", "json"):
+        return (text, "none", "text as stored") if present <= {"text"} else f"{_classes(present)} values"
+    if t == "interval":
+        if kind.startswith("Interval") and present <= {"text"} and p.ts_texts == p.texts:
+            return [(interval_sql(q, None), "text")], "none", "the time since 1970-01-01 as SQLAlchemy stores it"
+        if present <= {"integer"}:
+            return [(interval_sql(q, "us"), "text")], "none", "integer microseconds, as Django stores a duration"
+        return f"{_classes(present)} values"
+    if t.startswith("timestamp"):
+        if present <= {"text"} and p.ts_texts == p.texts:
+            zone = " read in --source-tz (UTC unless the models say)" if t == "timestamptz" else ""
+            return text, "none", f"text timestamps{zone}"
+        return "values that are not text timestamps"
+    if t == "boolean":
+        if present <= {"integer"} and not p.non_bool_ints:
+            return [(q, "int")], "none", "0/1"
+        if present <= {"text"} and p.bool_texts == p.texts:
+            return [(f"lower(trim({q}))", "text")], "none", "boolean words"
+        return "values other than 0/1"
+    if t.startswith("time"):
+        return _time(q, p, present)
+    if t == "date":
+        return (text, "none", "YYYY-MM-DD") if present <= {"text"} and p.date_only == p.texts else "not all dates"
+    if t.startswith(("numeric", "decimal")):
+        if present <= {"integer", "real"}:
+            return [(f"CASE WHEN typeof({q})='real' THEN {q} END", "real"),
+                    (f"CASE WHEN typeof({q})<>'real' THEN CAST({q} AS TEXT) END", "text")], "real-split", \
+                "numbers (reals as shortest round-trip digits)"
+        return f"{_classes(present)} values"
+    if t in ("smallint", "integer", "bigint"):
+        return ([(q, "int")], "none", "integers") if present <= {"integer"} else f"{_classes(present)} values"
+    return f"no conversion to {pg_type} is known here"
+
+
+def _time(q: str, p, present: set) -> tuple | str:
+    """A time of day; Rails stores one as '2000-01-01 hh:mm:ss[.ffffff]': the part after the date."""
+    if not present <= {"text"}:
+        return f"{_classes(present)} values"
+    if p.time_texts == p.texts:
+        return [(f"CAST({q} AS TEXT)", "text")], "none", "HH:MM[:SS[.ffffff]]"
+    dated = f"{q} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:*'"
+    return [(f"CASE WHEN {dated} THEN substr({q}, 12) ELSE CAST({q} AS TEXT) END", "text")], "none", \
+        "the time of day after the date Rails stores it with (2000-01-01)"
+
+
+def _classes(present: set) -> str:
+    return "/".join(sorted(present))

@@ -1,0 +1,93 @@
+"""The PostgreSQL type the application's own models ask for, per table and column, asked of the ORM itself.
+
+- Django (`--django-settings MODULE`, the project on PYTHONPATH): `field.db_type(connection)` for a
+  PostgreSQL connection object (never connected), for every concrete field of every installed model,
+  many-to-many tables included; with `USE_TZ` and `TIME_ZONE` from the settings.
+- SQLAlchemy (`--sqlalchemy-metadata MODULE:ATTR`, a `MetaData` or a declarative base): each column's type
+  compiled by SQLAlchemy's PostgreSQL dialect.
+
+What it cannot see: models that are not imported by the settings / module; columns the ORM does not
+map (they keep the file's own plan); a native enum's CREATE TYPE (its labels are kept as varchar).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class ModelColumn:
+    pg_type: str  # as the ORM spells it on PostgreSQL
+    field: str  # model and field, for the plan ('shop.Product.lead_time')
+    kind: str  # the ORM's type name ('DurationField', 'Interval', 'AutoField', ...)
+
+
+@dataclass(frozen=True)
+class ModelTypes:
+    source: str  # '--django-settings djproj.settings'
+    columns: dict = field(default_factory=dict)  # (table lower, column lower) -> ModelColumn
+    time_zone: str | None = None  # the zone naive stored datetimes are in (Django: UTC under USE_TZ)
+
+    def get(self, table: str, column: str) -> ModelColumn | None:
+        return self.columns.get((table.lower(), column.lower()))
+
+
+def django_models(settings_module: str) -> ModelTypes:
+    """Every concrete column of the project's models with the type Django creates for it on PostgreSQL."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    try:
+        import django
+
+        django.setup()
+    except Exception as exc:  # noqa: BLE001 - any import/config error of the user's project is one line
+        raise UsageError(f"--django-settings {settings_module}: Django could not load it: {exc} "
+                         "(is the project on PYTHONPATH?)") from None
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    pg = DatabaseWrapper({"NAME": "pgparity_design", "ENGINE": "django.db.backends.postgresql", "OPTIONS": {},
+                          "TIME_ZONE": None, "USER": "", "PASSWORD": "", "HOST": "", "PORT": "",
+                          "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
+                          "ATOMIC_REQUESTS": False, "TEST": {}}, "pgparity_design")
+    cols = {}
+    for model in apps.get_models(include_auto_created=True):
+        for f in model._meta.local_fields:
+            pg_type = f.db_type(pg)
+            if pg_type:
+                cols[(model._meta.db_table.lower(), f.column.lower())] = ModelColumn(
+                    pg_type, f"{model._meta.label}.{f.name}", f.get_internal_type())
+    zone = "UTC" if settings.USE_TZ else settings.TIME_ZONE
+    return ModelTypes(f"--django-settings {settings_module}", cols, zone)
+
+
+def sqlalchemy_models(spec: str) -> ModelTypes:
+    """Every column of the MetaData at MODULE:ATTR with the type SQLAlchemy creates for it on PostgreSQL."""
+    from sqlalchemy import Enum, MetaData
+    from sqlalchemy.dialects import postgresql
+
+    module, _, attr = spec.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), attr or "metadata")
+    except Exception as exc:  # noqa: BLE001 - the user's module: one line
+        raise UsageError(f"--sqlalchemy-metadata {spec}: cannot import it: {exc} (MODULE:ATTR, the module on "
+                         "PYTHONPATH)") from None
+    metadata = obj if isinstance(obj, MetaData) else getattr(obj, "metadata", None)
+    if not isinstance(metadata, MetaData):
+        raise UsageError(f"--sqlalchemy-metadata {spec}: neither a MetaData nor a declarative base")
+    dialect = postgresql.dialect()
+    cols = {}
+    for table in metadata.tables.values():
+        for c in table.columns:
+            typ = c.type
+            if isinstance(typ, Enum) and typ.native_enum:  # CREATE TYPE is not made here: its labels as varchar
+                pg_type = f"varchar({typ.length})"
+            else:
+                pg_type = typ.compile(dialect=dialect).lower()
+            cols[(table.name.lower(), c.name.lower())] = ModelColumn(pg_type, f"{table.name}.{c.name}",
+                                                                     type(typ).__name__)
+    return ModelTypes(f"--sqlalchemy-metadata {spec}", cols)

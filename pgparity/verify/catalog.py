@@ -108,7 +108,7 @@ def read_catalog(cur, schema: str) -> dict[str, PgTable]:
         else:
             t.checks.append(definition)
             t.check_constraints.append(PgCheck(name, definition, expr, tuple(cols), valid))
-    read_domains(cur, schema, tables)
+    read_domains(cur, schema, tables, PgCheck)
     return tables
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .catalog import PgTable
+    from .catalog import PgCheck, PgTable
 
 _DOMAIN_COLUMNS = """
     WITH RECURSIVE chain(table_name, column_name, domain_name, typid, typmod, required, depth) AS (
@@ -49,10 +49,9 @@ _DOMAIN_CHECKS = """
 _VALUE = re.compile(r"\bVALUE\b")
 
 
-def read_domains(cur, schema: str, tables: dict[str, PgTable]) -> None:
-    """Give columns over a domain their base type and NOT NULL, and add the domain's CHECKs to the table."""
-    from .catalog import PgCheck
-
+def read_domains(cur, schema: str, tables: dict[str, PgTable], make_check: type[PgCheck]) -> None:
+    """Give columns over a domain their base type and NOT NULL, and add the domain's CHECKs to the table
+    (as `make_check` records: the catalog passes its PgCheck, so this module needs no import of it)."""
     cur.execute(_DOMAIN_COLUMNS, (schema,))
     for table, column, domain, base, notnull in cur.fetchall():
         t = tables.get(table)
@@ -67,5 +66,5 @@ def read_domains(cur, schema: str, tables: dict[str, PgTable]) -> None:
             continue
         body = _VALUE.sub(quoted.replace("\\", r"\\"), definition)
         t.checks.append(body)
-        t.check_constraints.append(PgCheck(name, body, body.removesuffix(" NOT VALID").removeprefix("CHECK "),
+        t.check_constraints.append(make_check(name, body, body.removesuffix(" NOT VALID").removeprefix("CHECK "),
                                            (column,), bool(valid), domain))

@@ -30,6 +30,7 @@ SERVER_VERSION = pytest.StashKey()
 NOTES = pytest.StashKey()
 DESELECTED = pytest.StashKey()
 FINAL = pytest.StashKey()
+SCANS = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -182,7 +183,8 @@ def _open_comparison(config: pytest.Config, s: dict):
         parse_waivers(s.get("waivers", []))
         url = resolve(s.get("pg"), start=False).url
         cmp = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
-                         tuple(s["redact"]), s.get("snapshot_lock"), **_source_options(s))
+                         tuple(s["redact"]), s.get("snapshot_lock"), scan_view=not config.option.collectonly,
+                         **_source_options(s))
     except (PgParityError, ValueError) as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
     cmp.expectations = Path(s["expectations"])
@@ -276,25 +278,52 @@ def header_lines(config: pytest.Config, cmp) -> list[str]:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
-    report = outcome.get_result()
-    if COMPARISON not in item.config.stash or not hasattr(item, "callspec") or "table" not in item.callspec.params:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "table" in params:
+        record_result(item, outcome.get_result(), call, item.originalname.removeprefix("test_"), params["table"])
+
+
+def record_result(item: pytest.Item, report: pytest.TestReport, call, check: str, subject: str) -> None:
+    """One check's result for the reports (check, and the table or query it is about), once per test: at
+    its call, or at a setup that did not pass."""
+    if COMPARISON not in item.config.stash or not (report.when == "call" or
+                                                    (report.when == "setup" and not report.passed)):
         return
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        check = item.originalname.removeprefix("test_")
-        result = item.config.stash[OUTCOMES].get(item.nodeid)
-        waived = getattr(item, "pgparity_waiver", None)
-        status = ("waived" if waived else "skipped") if report.skipped else \
-            ("passed" if report.passed else ("failed" if report.when == "call" and result is not None else "error"))
-        reason = waived or getattr(item, "pgparity_expired", "") or \
-            (str(report.longrepr)[-300:] if status == "error" else "")
-        item.config.stash[RESULTS].append({"check": check, "table": item.callspec.params["table"], "status": status,
-                                           "outcome": result, "seconds": call.duration, "reason": reason})
+    result = item.config.stash[OUTCOMES].get(item.nodeid)
+    waived = getattr(item, "pgparity_waiver", None)
+    status = ("waived" if waived else "skipped") if report.skipped else \
+        ("passed" if report.passed else ("failed" if report.when == "call" and result is not None else "error"))
+    reason = waived or getattr(item, "pgparity_expired", "") or \
+        (str(report.longrepr)[-300:] if status == "error" else "")
+    item.config.stash[RESULTS].append({"check": check, "table": subject, "status": status,
+                                       "outcome": result, "seconds": call.duration, "reason": reason})
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The selected tests are known: scan, in the background, the tables whose selected checks read the scan,
+    in the order the tests will ask for them (see pgparity.verify.schedule)."""
+    config = session.config
+    cmp = config.stash.get(COMPARISON, None)
+    if cmp is None or config.option.collectonly:
+        return
+    from pgparity.verify.schedule import READS_SCAN, ScanSchedule
+
+    order: dict[str, None] = {}
+    for item in session.items:
+        table = getattr(getattr(item, "callspec", None), "params", {}).get("table")
+        if isinstance(table, str) and CHECKS_DIR in Path(item.path).parents and \
+                item.originalname.removeprefix("test_") in READS_SCAN:
+            order.setdefault(table)
+    config.stash[SCANS] = ScanSchedule(cmp, list(order))
+    config.stash[SCANS].start()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     """Every run that started checking writes summary.json and index.html (pytest writes junit.xml)."""
     config = session.config
     cmp = config.stash.get(COMPARISON, None)
+    if SCANS in config.stash:
+        config.stash[SCANS].close()
     if cmp is None or config.option.collectonly:
         return
     from pgparity.report.html import write_html
@@ -304,6 +333,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
                             config.stash[SHA256].result())
     summary["notes"] = list(config.stash[NOTES])
     summary["not_run"] = _not_run(config)
+    summary["reads"] = _reads()
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         summary["verdict"] = "NO-GO"
         summary["notes"].append("interrupted: not every check ran")
@@ -316,6 +346,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     extra += _queries_section(config, summary)
     write_summary(summary, out)
     config.stash[FINAL] = (summary, write_html(summary, out, extra))
+
+
+def _reads() -> dict:
+    """How often each table was read in full, per side, by this run: {table: {"sqlite": n, "postgresql": n}}."""
+    import sys
+
+    content = sys.modules.get("pgparity.verify.content")
+    out: dict[str, dict[str, int]] = {}
+    for (table, side), n in sorted(content.READS.items()) if content else ():
+        out.setdefault(table, {})[side] = n
+    return out
 
 
 def _queries_section(config: pytest.Config, summary: dict) -> str:

@@ -1,16 +1,29 @@
 """Content parity: an order-independent checksum per table, and on a mismatch the exact differing rows.
 
 Each side is read once, in Arrow batches, both sides at the same time; values are turned into the
-rule's canonical form and hashed per row (vectorised, polars); memory holds one batch plus
-(key, hash) per row. Only when the checksums differ are the differing rows fetched again, by key.
-In the same pass each side's table facts (column_facts: NULLs, distinct, min, max, exact sums, lengths,
-true/false counts of the canonical values) are gathered from the same batches, for the checks that
-read them (facts.facts_of).
+rule's canonical form and hashed per row (vectorised, polars). Only when the checksums differ are the
+differing rows fetched again, by key. In the same pass each side's table facts (column_facts: NULLs,
+distinct, min, max, exact sums, lengths, true/false counts of the canonical values) are gathered from
+the same batches, for the checks that read them (facts.facts_of). Whether a SQLite column hides a
+second storage class (which the plain read would turn into text or doubles silently) is learnt in the
+same read too: one extra integer per row holds the storage classes of the columns that could.
+READS counts the full reads per table and side in this process (the reports say them).
+
+Memory, bounded by a batch plus a fixed size per row: while a side is read it holds one batch
+(BATCH_ROWS rows, both the driver's Arrow form and the canonical form), its facts (column_facts: a
+distinct set per column up to distinct_limit, then a fixed-size sketch), and per row what the keyed
+diff needs after the read: the 8-byte row hash and the key's canonical values, i.e. 16 bytes per row
+and side for an integer key (a text key: its bytes plus 16; no key: the row's rowid/ctid text
+instead). 10 M rows with an integer key: 2 x 160 MB. When the checksums differ, the join of both
+sides adds about 24 bytes per row. The result (ContentResult) keeps none of it: counts, facts and
+the first differing rows only, so a session caches one per table at no cost in rows.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,6 +41,10 @@ from .rules import canonical_source, canonical_target, split_raw
 BATCH_ROWS = 131_072
 DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts beyond are per row only
 HASH_SEED = 20261126
+READS: Counter[tuple[str, str]] = Counter()  # (table, 'sqlite' | 'postgresql') -> full reads in this process
+_READS_LOCK = threading.Lock()
+CLASS_BITS = {"integer": 1, "real": 2, "text": 4, "blob": 8}  # SQLite storage classes, NULL is 0
+_CLASSES_PER_MASK = 15  # 4 bits per column in one 64-bit integer
 
 
 @dataclass
@@ -123,6 +140,7 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
         pass
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
     frames, facts = [], FactsScan(tp)
+    _count(tp.name, "sqlite")
     for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
         loc = batch.column(batch.num_columns - 1) if locator else None
         frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc, facts))
@@ -135,9 +153,14 @@ class _Mixed(Exception):
 
 def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: FactsScan,
                        where: str = "") -> pl.DataFrame:
-    cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else [])
-    frames, seen = [], {}
+    """The rows as the driver reads them, plus the storage-class masks of the columns that could hide a
+    second class (see _suspects), so that no second read is needed to trust the plain one."""
+    suspects = _suspects(tp)
+    masks = [_mask_sql(suspects[i:i + _CLASSES_PER_MASK]) for i in range(0, len(suspects), _CLASSES_PER_MASK)]
+    cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else []) + masks
+    frames, seen, classes = [], {}, [0] * len(masks)
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
+    _count(tp.name, "sqlite")
     for batch in cmp.source.batches(sql, BATCH_ROWS):
         if not batch.num_rows:
             continue
@@ -145,32 +168,56 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
         for i, c in enumerate(tp.compared):
             seen[c.name] = batch.column(i).type
             values += canonical_source(c.rule, split_raw(c.rule, batch.column(i)), cmp.settings)
-        frames.append(_frame(tp, values, batch.column(batch.num_columns - 1) if locator else None, facts))
-    _assert_single_class(cmp, tp, seen)
+        first_mask = batch.num_columns - len(masks)
+        for m in range(len(masks)):
+            classes[m] |= int(np.bitwise_or.reduce(batch.column(first_mask + m).to_numpy(zero_copy_only=False)))
+        frames.append(_frame(tp, values, batch.column(len(tp.compared)) if locator else None, facts))
+    _assert_single_class(tp, seen, _classes_by_column(suspects, classes))
     return pl.concat(frames) if frames else _empty(tp, locator)
 
 
-def _assert_single_class(cmp: Comparison, tp: TablePair, seen: dict) -> None:
+def _suspects(tp: TablePair) -> list[str]:
+    """Columns whose values may be of several storage classes that the driver reads as one: TEXT affinity
+    turns numbers into text on insert and a rowid alias holds only integers, so those cannot hide another
+    class behind a string or double column; others can (a REAL column keeps a word as text)."""
+    alias = tp.source.rowid_alias
+    return [c.name for c in tp.compared if affinity(c.source.type) != "TEXT" and c.name != alias]
+
+
+def _mask_sql(names: list[str]) -> str:
+    """One integer per row: 4 bits per column, the bit of the value's storage class (CLASS_BITS)."""
+    one = " ".join(f"WHEN '{k}' THEN {b}" for k, b in CLASS_BITS.items())
+    return " | ".join(f"((CASE typeof({qs(n)}) {one} ELSE 0 END) << {4 * i})" for i, n in enumerate(names))
+
+
+def _classes_by_column(suspects: list[str], masks: list[int]) -> dict[str, int]:
+    return {n: (masks[i // _CLASSES_PER_MASK] >> (4 * (i % _CLASSES_PER_MASK))) & 15 for i, n in enumerate(suspects)}
+
+
+def _assert_single_class(tp: TablePair, seen: dict, classes: dict[str, int]) -> None:
     """The driver turns a column of mixed storage classes into text (reals as '1.230000e+01') or
     doubles without saying so; a string or double column is trusted only if SQLite holds nothing else."""
-    declared = {c.name: affinity(c.source.type) for c in tp.compared}
-    expect = {}
     for name, typ in seen.items():
-        # TEXT affinity turns numbers into text and REAL affinity integers into reals on insert, so
-        # those columns cannot hide another class behind a string or double column; others can
-        if (pa.types.is_string(typ) or pa.types.is_large_string(typ)) and declared[name] != "TEXT":
-            expect[name] = "text"
-        elif pa.types.is_floating(typ) and declared[name] != "REAL":
-            expect[name] = "real"
-    if not expect:
-        return
-    sums = ", ".join(f"sum(typeof({qs(n)}) NOT IN ('{k}', 'null'))" for n, k in expect.items())
-    if any(cmp.source.query(f"SELECT {sums} FROM {qs(tp.source.name)}")[0]):
-        raise _Mixed(tp.name)
+        if name not in classes:
+            continue
+        if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+            expect = CLASS_BITS["text"]
+        elif pa.types.is_floating(typ):
+            expect = CLASS_BITS["real"]
+        else:
+            continue
+        if classes[name] & ~expect:
+            raise _Mixed(tp.name)
+
+
+def _count(table: str, side: str) -> None:
+    with _READS_LOCK:
+        READS[(table, side)] += 1
 
 
 def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
     frames, facts = [], FactsScan(tp)
+    _count(tp.name, "postgresql")
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from .content import ContentResult, compare_content
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
+from .schedule import settled
 
 
 def content_of(cmp: Comparison, tp: TablePair) -> ContentResult:
-    """The table's content comparison, computed once per Comparison (other checks reuse it)."""
+    """The table's content comparison, computed once per Comparison (other checks reuse it): scanned ahead
+    by the session's ScanSchedule (waited for here, its error raised here), else scanned now."""
     key = f"content:{tp.name}"
-    if key not in cmp.cache:
-        cmp.cache[key] = compare_content(cmp, tp)
-    return cmp.cache[key]
+    found = settled(cmp.cache.get(key))
+    if found is None:
+        found = compare_content(cmp, tp)
+    cmp.cache[key] = found
+    return found
 
 
 def _key(key: dict) -> str:

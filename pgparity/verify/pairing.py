@@ -2,11 +2,22 @@
 
 Both sides are read in one consistent snapshot each (a SQLite read transaction, a PostgreSQL
 REPEATABLE READ transaction), held for the life of the `Comparison`.
+
+A scan in a background thread (verify/schedule.py) must not share these connections with the checks
+running meanwhile, so `scan_view()` gives a view of the comparison over a second pair of connections
+that read the same snapshots: PostgreSQL imports the first transaction's exported snapshot
+(pg_export_snapshot / SET TRANSACTION SNAPSHOT: exactly the same rows); the second SQLite connection
+starts its read transaction right after the first, under the same --snapshot-lock. While the first
+connection holds its read transaction no writer can commit to a rollback-journal file, so both see the
+same rows; in WAL mode a commit landing between the two opens (microseconds) is only excluded for
+writers that honour --snapshot-lock, as between SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +82,7 @@ class Comparison:
 
     def __init__(self, sqlite_path: str, pg_url: str, settings: Settings, tables: list[str] | None = None,
                  exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None,
-                 allow_stale_read: bool = False):
+                 allow_stale_read: bool = False, scan_view: bool = False):
         self.settings = settings
         self.redact = redact
         self.expectations = Path("expectations")  # where Great Expectations suites are looked for
@@ -79,9 +90,19 @@ class Comparison:
         self.cache: dict[str, object] = {}  # results several checks share (content per table, GX run)
         self.pg_url = pg_url
         self._interval: UnitEvidence | None = None  # the unit of integers going into interval columns, once asked
+        self._view: Comparison | None = None  # the scan view's connections (see scan_view), opened when asked
+        self._view_lock = threading.Lock()
+        self._scan_source: SqliteSource | None = None
+        self._snapshot_id: str | None = None
         with _exclusive(snapshot_lock):  # both snapshots at one moment for writers that honour the lock
             self.source = SqliteSource.open(sqlite_path, allow_stale_read)
+            if scan_view:
+                self._scan_source = self.source.reopen()
             self.pg = _pg_connect(pg_url)
+        if scan_view:  # not in pg_query's savepoint: a subtransaction cannot export its snapshot
+            cur = _PgCursor(self.pg)
+            cur.execute("SELECT pg_export_snapshot()")
+            self._snapshot_id = cur.fetchall()[0][0]
         self.schema: Schema = inspect_schema(self.source)
         self.catalog: dict[str, PgTable] = self._catalog()
         keep = {t.lower() for t in tables or []}
@@ -168,12 +189,30 @@ class Comparison:
         finally:
             cur.close()
 
+    def scan_view(self) -> Comparison:
+        """This comparison over its second pair of connections (same snapshots, see the module docstring),
+        for one scanning thread; the comparison itself when it was opened without them."""
+        if self._scan_source is None:
+            return self
+        with self._view_lock:
+            if self._view is None:
+                view = copy.copy(self)
+                view.source = self._scan_source
+                view.pg = _pg_connect(self.pg_url, self._snapshot_id)
+                view._scan_source, view._view = None, None
+                self._view = view
+        return self._view
+
     def close(self) -> None:
-        self.source.close()
-        try:
-            self.pg.close()
-        except Exception:  # noqa: BLE001
-            pass
+        for conn in (self.source, self._scan_source):
+            if conn is not None:
+                conn.close()
+        for pg in (self.pg, self._view.pg if self._view is not None else None):
+            try:
+                if pg is not None:
+                    pg.close()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 @contextmanager
@@ -192,13 +231,16 @@ def _exclusive(path: str | None):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _pg_connect(url: str):
+def _pg_connect(url: str, snapshot: str | None = None):
+    """A connection inside a REPEATABLE READ READ ONLY transaction: a new snapshot, or the exported one."""
     import adbc_driver_postgresql.dbapi as adbc_pg
 
     try:
         conn = adbc_pg.connect(url, autocommit=True)
         cur = conn.cursor()
         cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if snapshot:  # before any query of the transaction, as PostgreSQL requires
+            cur.execute(f"SET TRANSACTION SNAPSHOT {sql_literal(snapshot)}")
         cur.execute("SET TimeZone = 'UTC'")
         cur.execute("SELECT 1")  # the snapshot is taken here, not at BEGIN
         cur.fetchall()

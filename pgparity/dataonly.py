@@ -15,11 +15,13 @@ from dataclasses import dataclass, field, replace
 
 from .errors import RefusedError
 from .fit import INT_RANGE, base_type, misfit
-from .load import LoadOptions, LoadResult, Progress, _copy_table, _sqlite_sequences, transaction
+from .load import LoadOptions, LoadResult, Phases, Progress, copy_tables, set_sequence, transaction
 from .plan import ColumnPlan, TablePlan
 from .preflight import EXAMPLES, Finding, _row_id
+from .schema import sqlite_sequences
 from .sqlnames import qi, qname, qs
 from .units import NUMBER_SQL, WORDS, UnitEvidence, epoch_misfit_sql, epoch_sql, epoch_unit, interval_sql, interval_unit
+from .verify.catalog import read_catalog
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,11 @@ class TargetColumn:
 
 
 def target_columns(cur, schema: str) -> dict[str, list[TargetColumn]]:
-    """Every table of `schema` with its columns, in column order."""
-    cur.execute("""
-        SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-               a.atthasdef OR a.attidentity <> '',
-               pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname)
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY c.relname, a.attnum""", (schema,))
-    out: dict[str, list[TargetColumn]] = {}
-    for table, *col in cur.fetchall():
-        out.setdefault(table, []).append(TargetColumn(*col))
-    return out
+    """Every table of `schema` with its columns, in column order, as the checks' catalog reader sees them
+    (a column over a DOMAIN has the domain's base type and NOT NULL)."""
+    return {name: [TargetColumn(c.name, c.type, c.notnull, c.default is not None or bool(c.identity), c.sequence)
+                   for c in table.columns]
+            for name, table in read_catalog(cur, schema).items()}
 
 
 def _convert(c: ColumnPlan, target: TargetColumn, profile, unit: UnitEvidence | None
@@ -217,33 +212,45 @@ def fk_order(cur, schema: str, tables: list[TablePlan]) -> list[TablePlan]:
     return ordered
 
 
-def load_data_only(prep, url: str, opts, progress: Progress | None = None) -> LoadResult:
+def load_data_only(prep, url: str, opts, progress: Progress | None = None,
+                   phases: dict[str, float] | None = None) -> LoadResult:
     """Load the prepared source into the existing schema, in one transaction."""
     started = time.monotonic()
     schema = opts.plan.schema
     lopts = LoadOptions(orphans=opts.policy.orphans, nul=opts.policy.nul, bad_utf8=opts.policy.bad_utf8,
                         source_tz=opts.plan.source_tz)
-    result = LoadResult()
+    result = LoadResult(phases=dict(phases or {}))
+    clock = Phases(result.phases)
+    floors = sqlite_sequences(prep.source)  # read before the reader thread takes the SQLite connection
     step = ["the existing schema"]
     with transaction(url, step) as cur:
         cur.execute("SET TimeZone = %s", (opts.plan.source_tz,))
-        plans, refusals, notes = adapt(prep, cur, opts)
-        if refusals:
-            raise RefusedError("the existing schema cannot keep every value; nothing was written:\n  "
-                               + "\n  ".join(f.line() for f in refusals))
-        result.notes += notes
-        _empty_or_refuse(cur, schema, plans, opts.truncate)
-        rigid = _defer_foreign_keys(cur, schema, plans)
-        for tp in fk_order(cur, schema, plans):
-            step[0] = tp.pg_name
-            result.tables.append(_copy_table(cur, prep.source, tp, schema, lopts, progress))
+        with clock("match the existing schema"):
+            plans, refusals, notes = adapt(prep, cur, opts)
+            if refusals:
+                raise RefusedError("the existing schema cannot keep every value; nothing was written:\n  "
+                                   + "\n  ".join(f.line() for f in refusals))
+            result.notes += notes
+            _empty_or_refuse(cur, schema, plans, opts.truncate)
+            rigid = _defer_foreign_keys(cur, schema, plans)
+            ordered = fk_order(cur, schema, plans)
+        result.tables = copy_tables(cur, prep.source, ordered, schema, lopts, progress, step)
+        result.phases["copy"] = round(sum(t.seconds for t in result.tables), 3)
         step[0] = "the foreign-key check"
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every FK is checked here, inside the transaction
-        for table, name in rigid:
-            cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} NOT DEFERRABLE")
+        with clock("FKs"):
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every FK is checked here, inside the transaction
+            for table, name in rigid:
+                cur.execute(f"ALTER TABLE {qname(schema, table)} ALTER CONSTRAINT {qi(name)} NOT DEFERRABLE")
         step[0] = "sequences"
-        _set_sequences(cur, schema, plans, result.notes, _sqlite_sequences(prep.source))
-        cur.execute("ANALYZE " + ", ".join(qname(schema, t.pg_name) for t in plans) if plans else "SELECT 1")
+        with clock("sequences"):
+            for tp in plans:
+                for c in tp.columns:
+                    seq = set_sequence(cur, qname(schema, tp.pg_name), c.pg_name, floors.get(tp.name, 0))
+                    if seq:
+                        result.notes.append(f"sequence {seq} set past max({tp.pg_name}.{c.pg_name})")
+        step[0] = "ANALYZE"
+        with clock("analyze"):
+            cur.execute("ANALYZE " + ", ".join(qname(schema, t.pg_name) for t in plans) if plans else "SELECT 1")
     result.seconds = time.monotonic() - started
     return result
 
@@ -274,18 +281,3 @@ def _empty_or_refuse(cur, schema: str, plans: list[TablePlan], truncate: bool) -
                            "Use --truncate to empty them first (in the same transaction)")
     if full:  # all loaded tables at once: FKs among them forbid truncating one alone
         cur.execute("TRUNCATE " + ", ".join(qname(schema, t.pg_name) for t in plans))
-
-
-def _set_sequences(cur, schema: str, plans: list[TablePlan], notes: list[str], floors: dict[str, int]) -> None:
-    """Every sequence owned by a loaded column goes past max(key) and SQLite's AUTOINCREMENT counter."""
-    for tp in plans:
-        table = qname(schema, tp.pg_name)
-        for c in tp.columns:
-            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, c.pg_name))
-            seq = cur.fetchone()[0]
-            if not seq:
-                continue
-            floor = floors.get(tp.name, 0)
-            cur.execute(f"SELECT setval(%s, GREATEST(coalesce(max({qi(c.pg_name)}), 0), %s, 1), "
-                        f"coalesce(max({qi(c.pg_name)}), 0) > 0 OR %s > 0) FROM {table}", (seq, floor, floor))
-            notes.append(f"sequence {seq} set past max({tp.pg_name}.{c.pg_name})")

@@ -9,23 +9,23 @@ import io
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg2
-import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import ddl
 from .errors import RefusedError, TargetError
 from .plan import Plan, TablePlan
 from .reader import read_batches
+from .schema import sqlite_sequences
 from .source import SqliteSource
 from .sqlnames import qi, qname
 
 Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
-CONSTRAINTS = "(keys, indexes, FKs)"  # the progress line of the constraint phase, counted in statements
+CONSTRAINTS = "(CHECKs, views, FKs)"  # the progress line of the phase after the last COPY, counted in statements
 
 
 @dataclass
@@ -42,6 +42,7 @@ class LoadResult:
     tables: list[TableResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds, in the order they ran
 
 
 @dataclass(frozen=True)
@@ -69,47 +70,88 @@ def _pg_message(exc: BaseException) -> str:
     return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
-class _CsvStream(io.RawIOBase):
-    """A file-like object COPY reads: CSV bytes rendered from Arrow batches by a reader thread."""
+_QUEUED = 8  # CSV chunks (one Arrow batch each, a few MiB) read ahead of COPY: memory bounded by a few batches
 
-    def __init__(self, batches: Iterator[pa.RecordBatch], on_rows: Callable[[int], None]):
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
-        self._buf = b""
+
+class _Reader:
+    """One thread that reads the tables in load order and renders each batch as CSV for COPY.
+
+    It runs ahead of PostgreSQL by at most `_QUEUED` chunks, crossing table boundaries: while the
+    server parses one table's COPY or builds its keys, the next table is already being read (SQLite
+    and the Arrow conversion run in this thread; the GIL is released in both). It alone uses the
+    SQLite connection until `close()`.
+    """
+
+    def __init__(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions):
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(src, tables, opts), daemon=True)
+        self._thread.start()
+
+    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions) -> None:
+        wopts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        try:
+            for i, tp in enumerate(tables):
+                for batch in read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz):
+                    sink = io.BytesIO()
+                    pacsv.write_csv(batch, sink, wopts)
+                    if not self._put((i, sink.getvalue(), batch.num_rows)):
+                        return
+                if not self._put((i, None, 0)):  # this table is complete
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the COPY side and raised there
+            self._put((-1, exc, 0))
+
+    def _put(self, item: tuple) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self) -> tuple:
+        return self._queue.get()
+
+    def close(self) -> None:
+        """Stop reading (after a failure, or at the end) and wait until the SQLite connection is free."""
+        self._stop.set()
+        self._thread.join()
+
+
+class _CsvStream(io.RawIOBase):
+    """The file-like object one table's COPY reads: that table's chunks from the shared reader."""
+
+    def __init__(self, reader: _Reader, index: int, on_rows: Callable[[int], None]):
+        self._reader, self._index = reader, index
+        self._chunk, self._pos = b"", 0
         self._done = False
         self.error: BaseException | None = None  # what stopped the stream (psycopg2 hides it inside its own)
         self._on_rows = on_rows
-        self._thread = threading.Thread(target=self._produce, args=(batches,), daemon=True)
-        self._thread.start()
-
-    def _produce(self, batches: Iterator[pa.RecordBatch]) -> None:
-        opts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        try:
-            for batch in batches:
-                sink = io.BytesIO()
-                pacsv.write_csv(batch, sink, opts)
-                self._queue.put((sink.getvalue(), batch.num_rows))
-            self._queue.put((None, 0))
-        except BaseException as exc:  # noqa: BLE001 - handed to the COPY side and raised there
-            self._queue.put((exc, 0))
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._buf) < size):
-            item, rows = self._queue.get()
-            if item is None:
-                self._done = True
-            elif isinstance(item, BaseException):
+        if self._pos >= len(self._chunk) and not self._done:
+            index, item, rows = self._reader.get()
+            if isinstance(item, BaseException):
                 self._done = True
                 self.error = item
                 raise item
+            if item is None:
+                self._done, self._chunk, self._pos = True, b"", 0
             else:
-                self._buf += item
+                if index != self._index:  # cannot happen: tables are read and copied in one order
+                    raise RuntimeError(f"COPY of table #{self._index} got rows of table #{index}")
+                self._chunk, self._pos = item, 0
                 self._on_rows(rows)
-        if size < 0:
-            size = len(self._buf)
-        out, self._buf = self._buf[:size], self._buf[size:]
+        if self._pos == 0 and (size < 0 or size >= len(self._chunk)):
+            out = self._chunk  # the whole chunk, not copied
+        else:
+            out = self._chunk[self._pos:self._pos + size] if size >= 0 else self._chunk[self._pos:]
+        self._pos += len(out)
         return out
 
 
@@ -145,34 +187,105 @@ def transaction(url: str, step: list[str]):
 
 
 def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
-         fail_after_table: str | None = None) -> LoadResult:
-    """Run the whole migration in one transaction; roll back on any error."""
+         fail_after_table: str | None = None, phases: dict[str, float] | None = None) -> LoadResult:
+    """Run the whole migration in one transaction; roll back on any error.
+
+    Each table's keys and indexes are built right after its COPY (the reader meanwhile reads the next
+    table); CHECKs, views and FKs follow once every table is loaded. `phases`: seconds measured before
+    the load (read/profile, preflight), kept first in `result.phases`."""
     started = time.monotonic()
-    result = LoadResult()
+    result = LoadResult(phases=dict(phases or {}))
+    clock = Phases(result.phases)
     step = ["setup"]
+    keys, rest = _statements(plan)
+    floors = sqlite_sequences(src)  # read before the reader thread takes the SQLite connection
     with transaction(url, step) as cur:
         cur.execute("SET TimeZone = %s", (plan.options.source_tz,))
         # this transaction builds every index and key: give its sorts room (a setting local to it)
         cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        _prepare(cur, plan, opts)
-        for tp in plan.tables:
-            step[0] = tp.pg_name
-            result.tables.append(_copy_table(cur, src, tp, plan.options.schema, opts, progress))
+        with clock("create tables"):
+            _prepare(cur, plan, opts)
+
+        def after(tp: TablePlan, i: int) -> None:
             if fail_after_table == tp.name:  # used by the all-or-nothing tests
                 raise TargetError(f"injected failure after table {tp.name}")
+            step[0] = f"the keys of {tp.pg_name}"
+            with clock("keys/indexes"):
+                for stmt in keys[i]:
+                    _run(cur, stmt, result.notes)
+
+        result.phases.update({"copy": 0.0, "keys/indexes": 0.0})  # in the order they are shown
+        result.tables = copy_tables(cur, src, plan.tables, plan.options.schema, opts, progress, step, after)
+        result.phases["copy"] = round(sum(t.seconds for t in result.tables), 3)
         step[0] = "constraints"
-        statements = ddl.constraints(plan) + ddl.foreign_keys(plan, opts.orphans == "not-valid")
-        for i, stmt in enumerate(statements):
+        statements = rest + ddl.foreign_keys(plan, opts.orphans == "not-valid")
+        with clock("checks/views/FKs"):
+            for i, stmt in enumerate(statements):
+                if progress:
+                    progress(CONSTRAINTS, i, len(statements))
+                _run(cur, stmt, result.notes)
             if progress:
-                progress(CONSTRAINTS, i, len(statements))
-            _run(cur, stmt, result.notes)
-        if progress:
-            progress(CONSTRAINTS, -1, len(statements))
-        _set_sequences(cur, src, plan)
-        cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
-                    if plan.tables else "SELECT 1")
+                progress(CONSTRAINTS, -1, len(statements))
+        step[0] = "sequences"
+        with clock("sequences"):
+            for tp in plan.tables:
+                for c in tp.columns:
+                    if c.identity:
+                        set_sequence(cur, qname(plan.options.schema, tp.pg_name), c.pg_name, floors.get(tp.name, 0))
+        step[0] = "ANALYZE"
+        with clock("analyze"):
+            cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
+                        if plan.tables else "SELECT 1")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _statements(plan: Plan) -> tuple[list[list[ddl.Statement]], list[ddl.Statement]]:
+    """(each table's keys and indexes, everything else that follows the data), as ddl.constraints lists them.
+
+    ddl.constraints names keys for all tables in one pass (a name taken once is not reused), keys
+    first; the per-table lists are cut from it by the counts ddl gives per table. Should that ever
+    not hold, every statement waits for the end, as before."""
+    everything = ddl.constraints(plan)
+    taken = {t.pg_name for t in plan.tables} | {v.pg_name for v in plan.views}
+    per_table = [ddl._keys_and_indexes(tp, plan.options.schema, taken) for tp in plan.tables]  # noqa: SLF001
+    flat = [s for group in per_table for s in group]
+    if everything[:len(flat)] != flat:
+        return [[] for _ in plan.tables], everything
+    return per_table, everything[len(flat):]
+
+
+class Phases:
+    """`with clock(name):` adds the block's seconds to `phases[name]` (a phase may run in several parts)."""
+
+    def __init__(self, phases: dict[str, float]):
+        self.phases = phases
+
+    @contextmanager
+    def __call__(self, name: str):
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - t0, 3)
+
+
+def copy_tables(cur, src: SqliteSource, tables: list[TablePlan], schema: str, opts: LoadOptions,
+                progress: Progress | None, step: list[str],
+                after: Callable[[TablePlan, int], None] | None = None) -> list[TableResult]:
+    """COPY every table in the given order, one reader thread running ahead; `after(tp, i)` runs once
+    table i is loaded (its keys), while the reader is already on the next table."""
+    reader = _Reader(src, tables, opts)
+    out = []
+    try:
+        for i, tp in enumerate(tables):
+            step[0] = tp.pg_name
+            out.append(_copy_table(cur, reader, i, tp, schema, progress))
+            if after:
+                after(tp, i)
+    finally:
+        reader.close()
+    return out
 
 
 def _rollback(conn) -> None:
@@ -212,7 +325,7 @@ def _drop(cur, schema: str, names: list[str]) -> None:
             cur.execute(f"DROP {what} " + ", ".join(qname(schema, n) for n in group))
 
 
-def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOptions,
+def _copy_table(cur, reader: _Reader, index: int, tp: TablePlan, schema: str,
                 progress: Progress | None) -> TableResult:
     res = TableResult(tp.name, tp.pg_name)
     t0 = time.monotonic()
@@ -225,16 +338,16 @@ def _copy_table(cur, src: SqliteSource, tp: TablePlan, schema: str, opts: LoadOp
     if progress:
         progress(tp.name, 0, tp.rows)
     cols = ", ".join(qi(c.pg_name) for c in tp.columns)
-    stream = _CsvStream(read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz), on_rows)
+    stream = _CsvStream(reader, index, on_rows)
     try:
         cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream,
-                        size=1 << 20)
+                        size=1 << 23)
     except psycopg2.Error:
         if stream.error is not None:  # the reader refused (bad bytes) or failed: say that, not COPY's echo
             raise stream.error from None
         raise
     res.rows_written = cur.rowcount
-    res.seconds = time.monotonic() - t0
+    res.seconds = round(time.monotonic() - t0, 3)
     if progress:
         progress(tp.name, -1, tp.rows)  # this table is done
     if res.rows_written != res.rows_read:
@@ -260,22 +373,14 @@ def _run(cur, stmt: ddl.Statement, notes: list[str]) -> None:
         notes.append(f"not created: {stmt.what}: {_pg_message(exc)}")
 
 
-def _set_sequences(cur, src: SqliteSource, plan: Plan) -> None:
-    """Put every identity sequence past max(key) and past SQLite's AUTOINCREMENT counter."""
-    seqs = _sqlite_sequences(src)
-    for tp in plan.tables:
-        for c in tp.columns:
-            if not c.identity:
-                continue
-            table = qname(plan.options.schema, tp.pg_name)
-            floor = seqs.get(tp.name, 0)
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), GREATEST(coalesce(max({qi(c.pg_name)}), 0), %s, 1), "
-                f"coalesce(max({qi(c.pg_name)}), 0) > 0 OR %s > 0) FROM {table}",
-                (table, c.pg_name, floor, floor))
-
-
-def _sqlite_sequences(src: SqliteSource) -> dict[str, int]:
-    if not src.query("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")[0][0]:
-        return {}
-    return {name: int(seq or 0) for name, seq in src.query("SELECT name, seq FROM sqlite_sequence")}
+def set_sequence(cur, table: str, column: str, floor: int) -> str | None:
+    """Put the sequence feeding `table`.`column` (identity or serial) past max(column) and past `floor`
+    (SQLite's AUTOINCREMENT counter); the next value is 1 on an empty table with no counter.
+    `table` is schema-qualified and quoted. Returns the sequence's name (None: the column has none)."""
+    cur.execute("SELECT pg_get_serial_sequence(%s, %s)", (table, column))
+    seq = cur.fetchone()[0]
+    if seq:
+        top = f"coalesce(max({qi(column)}), 0)"
+        cur.execute(f"SELECT setval(%s, GREATEST({top}, %s, 1), {top} > 0 OR %s > 0) FROM {table}",
+                    (seq, floor, floor))
+    return seq

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__, ddl
 from .errors import RefusedError, SourceError
-from .load import LoadOptions, LoadResult, Progress, load
+from .load import LoadOptions, LoadResult, Phases, Progress, load
 from .plan import Plan, PlanOptions, make_plan
 from .preflight import Finding, Policy, run_preflight
 from .profile import profile_tables
@@ -46,6 +46,7 @@ class Prepared:
     findings: list[Finding]
     profiles: dict = field(repr=False, default_factory=dict)
     units: dict = field(default_factory=dict)  # 'table.column' -> {'unit', 'evidence'} (--data-only)
+    phases: dict = field(default_factory=dict)  # seconds of each step before the load: schema, profile, ...
 
     @property
     def refusals(self) -> list[Finding]:
@@ -59,16 +60,22 @@ def prepare(sqlite_path: str | Path | SqliteSource, opts: MigrateOptions, scan_u
     """
     src = sqlite_path if isinstance(sqlite_path, SqliteSource) else \
         SqliteSource.open(sqlite_path, opts.allow_stale_read)
+    phases: dict[str, float] = {}
+    clock = Phases(phases)
     try:
-        schema = inspect_schema(src)
-        _select_tables(schema, opts)
-        profiles = profile_tables(src, schema.tables)
-        plan = make_plan(schema, profiles, opts.plan)
-        findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8)
+        with clock("schema"):
+            schema = inspect_schema(src)
+            _select_tables(schema, opts)
+        with clock("read/profile"):
+            profiles = profile_tables(src, schema.tables)
+        with clock("plan"):
+            plan = make_plan(schema, profiles, opts.plan)
+        with clock("preflight"):
+            findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8)
     except BaseException:
         src.close()
         raise
-    return Prepared(src, schema, plan, findings, profiles)
+    return Prepared(src, schema, plan, findings, profiles, phases=phases)
 
 
 def _select_tables(schema: Schema, opts: MigrateOptions) -> None:
@@ -128,10 +135,18 @@ def run(prep: Prepared, url: str, opts: MigrateOptions, progress: Progress | Non
     if opts.data_only:
         from .dataonly import load_data_only
 
-        return load_data_only(prep, url, opts, progress)
+        return load_data_only(prep, url, opts, progress, phases=prep.phases)
     lopts = LoadOptions(drop_existing=opts.drop_existing, orphans=opts.policy.orphans, nul=opts.policy.nul,
                         bad_utf8=opts.policy.bad_utf8, source_tz=opts.plan.source_tz)
-    return load(prep.source, prep.plan, url, lopts, progress)
+    return load(prep.source, prep.plan, url, lopts, progress, phases=prep.phases)
+
+
+def phase_lines(result: LoadResult) -> str:
+    """The phase timings as printed after the table summary: one line per phase, COPY per table above."""
+    width = max((len(name) for name in result.phases), default=0)
+    lines = [f"{'phase'.ljust(width)}  seconds", f"{'-' * width}  -------"]
+    lines += [f"{name.ljust(width)}  {secs:7.2f}" for name, secs in result.phases.items()]
+    return "\n".join(lines)
 
 
 def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str, server_kind: str,
@@ -140,9 +155,11 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
     from importlib.metadata import version
 
     path = prep.source.path
+    hashed = time.monotonic()
+    sha256 = file_sha256(path)
     return {
         "format": "pgparity-migration/1",
-        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "bytes": path.stat().st_size,
+        "source": {"path": str(path.resolve()), "sha256": sha256, "bytes": path.stat().st_size,
                    "snapshot_at": prep.source.snapshot_at, "immutable": prep.source.immutable,
                    "read_note": prep.source.read_note},
         "target": {"url": redact(url), "server": server_kind, "schema": prep.plan.options.schema},
@@ -160,6 +177,9 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
         "notes": result.notes,
         "not_migrated": prep.plan.not_migrated,
         "seconds": round(time.monotonic() - started, 3),
+        # where the time went: schema, read/profile, plan, preflight, create tables, copy (per table in
+        # "tables"), keys/indexes, checks/views/FKs, sequences, analyze; "manifest" is this record's own hash
+        "phases": {**result.phases, "manifest": round(time.monotonic() - hashed, 3)},
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {"pgparity": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                      **{name: version(name) for name in ("psycopg2-binary", "pyarrow", "adbc-driver-sqlite")}},

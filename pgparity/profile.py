@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 
 from .affinity import declared_kind, declared_scale
+from .boolean_words import WORDS, sql_list, sqlite_word
 from .schema import Table
 from .source import SqliteSource
 from .sqlnames import qs
 
-BOOL_TOKENS = ("0", "1", "t", "f", "true", "false", "y", "n", "yes", "no", "on", "off")
+BOOL_TOKENS = WORDS  # the one boolean word list (pgparity.boolean_words)
 # a text timestamp PostgreSQL reads as SQLite does: date, optional time, optional fraction and zone
 _TS_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*"
 
@@ -48,10 +49,11 @@ class ColumnProfile:
 def ts_valid_sql(c: str) -> str:
     """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way.
 
-    Written as a CASE so the costly date functions run only on text shaped like a date.
+    Written as a CASE so the costly date function runs only on text shaped like a date, and once:
+    date() is NULL exactly where julianday() is (one parser), so NULL counts as not valid (0).
     """
-    return (f"(CASE WHEN typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' THEN julianday({c}) IS NOT NULL"
-            f" AND date({c}) = substr({c},1,10) ELSE 0 END)")
+    return (f"(CASE WHEN typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' "
+            f"THEN coalesce(date({c}) = substr({c},1,10), 0) ELSE 0 END)")
 
 
 _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
@@ -73,15 +75,15 @@ def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
         out += [("int_min", f"min(CASE WHEN typeof({c})='integer' THEN {c} END)"),
                 ("int_max", f"max(CASE WHEN typeof({c})='integer' THEN {c} END)")]
     if kind == "boolean":
-        tokens = ",".join(f"'{x}'" for x in BOOL_TOKENS)
         out += [("non_bool_ints", f"sum(typeof({c})='integer' AND {c} NOT IN (0,1))"),
-                ("bool_texts", f"sum(CASE WHEN {is_text} THEN lower(trim({c})) IN ({tokens}) ELSE 0 END)")]
+                ("bool_texts", f"sum(CASE WHEN {is_text} THEN {sqlite_word(c)} IN ({sql_list(WORDS)}) ELSE 0 END)")]
     if kind in ("text", "blob"):
         out += [("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"),
                 ("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)")]
     if kind in ("timestamp", "date"):
         ok = ts_valid_sql(c)
-        zoned = f"({c} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' OR {c} GLOB '*Z')"
+        # the zone is at the end: a fixed-length tail, not a leading '*' GLOB that tries every position
+        zoned = f"(substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' OR substr({c},-1) = 'Z')"
         out += [("ts_texts+ts_zoned", f"sum(CASE WHEN {ok} THEN 1 + ({zoned}) * {_PACK} ELSE 0 END)"),
                 ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
     if kind == "json":
@@ -118,11 +120,11 @@ def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str
         return {t.name: profile_table(src, t) for t in tables}
     other = src.reopen()  # read as `src` is (an allowed stale read holds here too)
     try:
-        cuts = {t.name: (len(t.columns) + 1) // 2 for t in tables}
+        halves = {t.name: _halves(t.columns) for t in tables}
 
         def scan(conn: SqliteSource, first: bool) -> dict:  # one thread per connection, never shared
-            return {t.name: profile_table(conn, t, t.columns[:cuts[t.name]] if first else t.columns[cuts[t.name]:])
-                    for t in tables if first or t.columns[cuts[t.name]:]}
+            return {t.name: profile_table(conn, t, halves[t.name][0 if first else 1])
+                    for t in tables if first or halves[t.name][1]}
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             a, b = pool.submit(scan, src, True), pool.submit(scan, other, False)
@@ -130,6 +132,22 @@ def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str
         return {t.name: {**left[t.name], **right.get(t.name, {})} for t in tables}
     finally:
         other.close()
+
+
+def _halves(columns: list) -> tuple[list, list]:
+    """The columns in two groups of about equal cost (aggregates per row; a date parse counts double),
+    heaviest first into the lighter group; each group keeps the table's column order."""
+    def cost(col) -> int:
+        return len(_column_exprs(col.name, col.type)) * (2 if declared_kind(col.type) in ("timestamp", "date") else 1)
+
+    sides: tuple[list, list] = ([], [])
+    weight = [0, 0]
+    for col in sorted(columns, key=cost, reverse=True):
+        side = 0 if weight[0] <= weight[1] else 1
+        sides[side].append(col)
+        weight[side] += cost(col)
+    order = {id(c): i for i, c in enumerate(columns)}
+    return tuple(sorted(side, key=lambda c: order[id(c)]) for side in sides)
 
 
 def profile_table(src: SqliteSource, table: Table, columns: list | None = None) -> dict[str, ColumnProfile]:

@@ -146,10 +146,15 @@ def inspect_schema(src: SqliteSource) -> Schema:
 
 
 def _autoincrement_tables(src: SqliteSource) -> set[str]:
-    has_seq = src.query("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")[0][0]
-    if not has_seq:
-        return set()
-    return {r[0] for r in src.query("SELECT name FROM sqlite_sequence")}
+    return set(sqlite_sequences(src))
+
+
+def sqlite_sequences(src) -> dict[str, int]:
+    """SQLite's AUTOINCREMENT counters: table name -> sqlite_sequence.seq (empty when the file has none).
+    The one reader of sqlite_sequence (schema, load and the sequences check use it)."""
+    if not src.query("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")[0][0]:
+        return {}
+    return {name: int(seq or 0) for name, seq in src.query("SELECT name, seq FROM sqlite_sequence")}
 
 
 def _inspect_table(src: SqliteSource, name: str, sql: str, without_rowid: bool, has_seq: bool) -> Table:

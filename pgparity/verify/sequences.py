@@ -13,7 +13,8 @@ shared by several tables, or concurrent writers that take ids between this check
 
 from __future__ import annotations
 
-from ..sqlnames import qi, qname, sql_literal
+from ..schema import sqlite_sequences
+from ..sqlnames import qi, qname
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import ColumnPair, Comparison, TablePair
 from .pg_objects import PgColumnGen, pg_objects, read_sequence
@@ -22,10 +23,7 @@ CHECK = "sequences"
 
 
 def _sqlite_counter(cmp: Comparison, table: str) -> int:
-    if not cmp.source.query("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")[0][0]:
-        return 0
-    rows = cmp.source.query(f"SELECT seq FROM sqlite_sequence WHERE name = {sql_literal(table)}")
-    return int(rows[0][0] or 0) if rows else 0
+    return sqlite_sequences(cmp.source).get(table, 0)
 
 
 def check_sequences(cmp: Comparison, tp: TablePair) -> Outcome:

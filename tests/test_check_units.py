@@ -9,13 +9,14 @@ real PostgreSQL, migrate.py's own command line for the load.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from pgparity.verify.pairing import Comparison
 from pgparity.verify.rules import Settings
-from tests.build import sqlite_file
+from tests.build import crashed_mid_write, sqlite_file
 from tests.checking import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,13 +107,7 @@ def test_comparison_reads_a_stale_file_only_when_told(tmp_path, target):
 
     from pgparity.errors import SourceError
 
-    db = tmp_path / "crashed.db"
-    script = (f"import sqlite3, os\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-              "c.execute('CREATE TABLE t (x)')\n"
-              "c.executemany('INSERT INTO t VALUES (?)', [(i,) for i in range(2000)])\n"
-              "c.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\nc.execute('UPDATE t SET x = x + 1000000')\n"
-              "os._exit(0)\n")
-    subprocess.run([sys.executable, "-c", script], check=True)
+    db = crashed_mid_write(tmp_path / "crashed.db", "t", 1, 2000, "UPDATE t SET c0 = c0 + 1000000")
     with pytest.raises(SourceError, match="hot journal"):
         Comparison(str(db), target.url, Settings(schema=target.schema))
     cmp = Comparison(str(db), target.url, Settings(schema=target.schema), allow_stale_read=True)
@@ -156,3 +151,24 @@ def test_declared_datetime_of_millisecond_epochs_landed_as_bigint_reads_their_ba
     out = run_checks(path, target.url, target.schema)[("timestamps", "t")]
     assert not out.ok and "max differs: SQLite 2023-11-14 22:21:40, PostgreSQL 2023-11-14 22:21:40.001000" \
         in out.message()
+
+
+def test_settings_file_accepts_only_what_the_command_line_accepts(tmp_path):
+    """pgparity.toml: a unit or policy outside the command line's choices, a wrongly typed number, and one
+    setting spelled twice are refused in one line naming the file; a single table may be a string."""
+    import pytest
+
+    from pgparity.check_settings import read_config
+    from pgparity.errors import UsageError
+
+    toml = tmp_path / "pgparity.toml"
+    for body, said in [('interval_unit = "sec"', "interval_unit = 'sec' is not one of us, ms, s"),
+                       ('nul_policy = "ignore"', "nul_policy = 'ignore' is not one of fail, refuse, strip"),
+                       ('examples = "5"', "examples = '5' is not a whole number"),
+                       ("allow_stale_read = 1", "allow_stale_read = 1 is not true or false"),
+                       ('schema = "a"\npg_schema = "b"', "'pg_schema' and 'schema' are the same setting")]:
+        toml.write_text(f"[pgparity]\n{body}\n")
+        with pytest.raises(UsageError, match=re.escape(f"{toml}: {said}")):
+            read_config(toml)
+    toml.write_text('[pgparity]\ntables = "orders"\nexclude_table = "logs"\nfloat_tolerance = 0\n')
+    assert read_config(toml).data == {"tables": ["orders"], "exclude": ["logs"], "float_tolerance": 0}

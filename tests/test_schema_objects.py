@@ -12,9 +12,7 @@ import uuid
 
 import pytest
 
-from pgparity.verify.objects import check_objects
-from pgparity.verify.pairing import Comparison
-from pgparity.verify.rules import Settings
+from tests.build import findings, objects_outcomes
 from tests.conftest import corpus
 from tests.demo_port import port_demo_trigger
 from tests.helpers import migrate
@@ -28,20 +26,8 @@ def copy(demo_db, target):
     return target
 
 
-def _objects(path, t) -> dict[str, object]:
-    cmp = Comparison(str(path), t.url, Settings(schema=t.schema))
-    try:
-        return {tp.name: check_objects(cmp, tp) for tp in cmp.tables}
-    finally:
-        cmp.close()
-
-
-def _found(outcomes) -> set[tuple]:
-    return {(table, f.column, f.kind, f.key) for table, o in outcomes.items() for f in o.findings}
-
-
 def test_clean_demo_copy_passes_and_carries_the_view(copy, demo_db):
-    assert _found(_objects(demo_db, copy)) == set()
+    assert findings(objects_outcomes(demo_db, copy)) == set()
     assert copy.sql("SELECT count(*) FROM information_schema.views WHERE table_schema = %s AND table_name = "
                     "'open_orders'", (copy.schema,)) == [(1,)]
 
@@ -50,7 +36,7 @@ def test_migrate_says_the_trigger_is_not_translated_and_the_check_fails(demo_db,
     prep = migrate(demo_db, target)
     assert prep.plan.not_migrated == ["trigger inventory_touch: triggers are not translated (port it to "
                                       "PL/pgSQL by hand)"]
-    assert _found(_objects(demo_db, target)) == {
+    assert findings(objects_outcomes(demo_db, target)) == {
         ("inventory_current", None, "trigger-missing", "trigger=inventory_touch")}
 
 
@@ -72,14 +58,14 @@ def test_migrate_says_the_trigger_is_not_translated_and_the_check_fails(demo_db,
 def test_demo_damage_is_named(copy, demo_db, damage, expected):
     names = {n: copy.q(n) for n in ("inventory_current", "open_orders", "orders_inbox", "shipped_items", "users")}
     copy.sql(damage.format(**names))
-    assert _found(_objects(demo_db, copy)) == {expected}
+    assert findings(objects_outcomes(demo_db, copy)) == {expected}
 
 
 def test_view_column_changed_with_same_row_count(copy, demo_db):
     copy.sql(f"CREATE OR REPLACE VIEW {copy.q('open_orders')} AS SELECT id, external_ref, customer_name, "
              f"payload, status, NULL::bigint AS priority, received_at FROM {copy.q('orders_inbox')} "
              "WHERE status <> 'shipped'")
-    outcome = _objects(demo_db, copy)["orders_inbox"]
+    outcome = objects_outcomes(demo_db, copy)["orders_inbox"]
     assert {(f.kind, f.key) for f in outcome.findings} == {("view-values", "view=open_orders")}
     assert "column priority is NULL in" in outcome.message()
 
@@ -88,7 +74,8 @@ def test_view_kept_as_a_table_does_not_follow_writes(copy, demo_db):
     copy.sql(f"DROP VIEW {copy.q('open_orders')}")
     copy.sql(f"CREATE TABLE {copy.q('open_orders')} AS SELECT * FROM {copy.q('orders_inbox')} "
              "WHERE status <> 'shipped'")
-    assert _found(_objects(demo_db, copy)) == {("orders_inbox", None, "view-materialized", "view=open_orders")}
+    assert findings(objects_outcomes(demo_db, copy)) == {
+        ("orders_inbox", None, "view-materialized", "view=open_orders")}
 
 
 @pytest.mark.parametrize("scope", ["database", "role"])
@@ -99,10 +86,11 @@ def test_shadowing_table_earlier_on_the_search_path(copy, demo_db, scope):
     copy.sql(f'CREATE SCHEMA "{shadow}"')
     try:
         copy.sql(f'CREATE TABLE "{shadow}".users (id bigint)')
-        assert _found(_objects(demo_db, copy)) == set()  # the copy's schema is on no search_path: nothing shadows
+        # the copy's schema is on no search_path: nothing shadows
+        assert findings(objects_outcomes(demo_db, copy)) == set()
         copy.sql(f'ALTER {who} SET search_path = "{shadow}", "{copy.schema}"')
-        found = _found(_objects(demo_db, copy))
-        outcome = _objects(demo_db, copy)["users"]
+        found = findings(objects_outcomes(demo_db, copy))
+        outcome = objects_outcomes(demo_db, copy)["users"]
     finally:
         copy.sql(f"ALTER {who} RESET search_path")
         copy.sql(f'DROP SCHEMA "{shadow}" CASCADE')
@@ -141,7 +129,7 @@ def test_generated_columns_views_and_nocase_are_carried(tmp_path, target):
     assert rows == [(3.0, "A@X.ORG"), (9.0, "B@X.ORG")]
     with pytest.raises(Exception, match="duplicate key"):  # SQLite's NOCASE UNIQUE refuses it too
         target.sql(f"INSERT INTO {target.q('item')} (email) VALUES ('A@X.ORG')")
-    found = _found(_objects(path, target))
+    found = findings(objects_outcomes(path, target))
     assert found == {("item", None, "virtual-missing", "table=notes"),
                      ("item", None, "view-missing", "view=by_month")}
 
@@ -162,7 +150,7 @@ def test_generated_column_damaged(tmp_path, target, damage, kind):
     migrate(path, target)
     for stmt in damage.format(item=target.q("item")).split("; "):
         target.sql(stmt)  # CASCADE drops the view `big` that reads the column, too
-    found = {f for f in _found(_objects(path, target)) if f[2] not in ("virtual-missing", "view-missing")}
+    found = {f for f in findings(objects_outcomes(path, target)) if f[2] not in ("virtual-missing", "view-missing")}
     assert found == {("item", "total", kind, None)}
 
 
@@ -172,14 +160,14 @@ def test_sakila_views_carried_triggers_said(target):
     assert [n for n in prep.plan.not_migrated if n.startswith("trigger")] == [
         f"trigger {t}: triggers are not translated (port it to PL/pgSQL by hand)"
         for t in ("ins_film", "upd_film", "del_film")]
-    before = _found(_objects(path, target))
+    before = findings(objects_outcomes(path, target))
     assert {(t, k, key) for t, _, k, key in before} == {
         ("film", "trigger-missing", "trigger=ins_film"), ("film", "trigger-missing", "trigger=upd_film"),
         ("film", "trigger-missing", "trigger=del_film"),
         ("payment", "view-missing", "view=sales_by_store")}  # PostgreSQL refuses its bare GROUP BY column
     target.sql(f"DROP VIEW {target.q('film_list')}")
     target.sql(f"CREATE RULE no_delete AS ON DELETE TO {target.q('rental')} DO INSTEAD NOTHING")
-    after = _found(_objects(path, target)) - before
+    after = findings(objects_outcomes(path, target)) - before
     assert {(f[2], f[3]) for f in after} == {("view-missing", "view=film_list"), ("pg-rule", "rule=no_delete")}
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from pgparity.errors import SourceError
 from pgparity.source import SqliteSource
+from tests.build import crashed_mid_write
 
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
@@ -112,13 +113,7 @@ def test_stale_read_when_told_is_said_in_output_and_manifest(stale_wal, target, 
 
 def test_hot_journal_is_refused_unless_told(tmp_path):
     """A writer died mid-transaction: the main file holds half an update, the journal the way back."""
-    db = tmp_path / "crashed.db"
-    script = (f"import sqlite3, os\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-              "c.execute('CREATE TABLE t (x)')\n"
-              "c.executemany('INSERT INTO t VALUES (?)', [(i,) for i in range(2000)])\n"
-              "c.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\nc.execute('UPDATE t SET x = x + 1000000')\n"
-              "os._exit(0)\n")
-    subprocess.run([sys.executable, "-c", script], check=True)
+    db = crashed_mid_write(tmp_path / "crashed.db", "t", 1, 2000, "UPDATE t SET c0 = c0 + 1000000")
     assert db.with_name("crashed.db-journal").stat().st_size > 0
     before = _listing(tmp_path)
     with pytest.raises(SourceError, match="crashed.db-journal is a hot journal: the main file holds a write that "
@@ -140,14 +135,7 @@ def test_stale_read_allowed_once_holds_for_the_second_scanning_connection(tmp_pa
     """Profiles scan wide tables over two connections: the second reads the file the way the first was told to."""
     from pgparity.migration import MigrateOptions, prepare
 
-    db = tmp_path / "wide.db"
-    cols = ", ".join(f"c{i} INTEGER" for i in range(10))
-    script = (f"import sqlite3, os\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-              f"c.execute('CREATE TABLE w ({cols})')\n"
-              "c.executemany('INSERT INTO w VALUES (' + ','.join('?' * 10) + ')', [(i,) * 10 for i in range(3000)])\n"
-              "c.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\nc.execute('UPDATE w SET c0 = -c0')\n"
-              "os._exit(0)\n")
-    subprocess.run([sys.executable, "-c", script], check=True)
+    db = crashed_mid_write(tmp_path / "wide.db", "w", 10, 3000, "UPDATE w SET c0 = -c0")
     with pytest.raises(SourceError, match="hot journal"):
         prepare(db, MigrateOptions())
     prep = prepare(db, MigrateOptions(allow_stale_read=True))

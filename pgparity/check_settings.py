@@ -26,6 +26,12 @@ FILE_ALIASES = {"pg_schema": "schema", "exclude_table": "exclude", "table": "tab
                 "allow_immutable": "allow_stale_read"}
 NUL_ALIASES = {"refuse": "fail"}  # migrate.py's --nul refuse is the checks' --nul-policy fail
 PATH_KEYS = ("sqlite", "reports", "expectations", "snapshot_lock")
+LIST_KEYS = ("tables", "exclude", "redact")  # one name may be given as a string
+# what the command line's choices and types accept, so a file cannot say what the command line cannot
+CHOICES = {"nul_policy": ("fail", "refuse", "strip"), "interval_unit": ("us", "ms", "s"),
+           "epoch_unit": ("us", "ms", "s")}
+TYPES = {"float_tolerance": ((int, float), "a number"), "examples": ((int,), "a whole number"),
+         "allow_stale_read": ((bool,), "true or false")}
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,28 @@ def read_config(path: Path | None) -> ConfigFile:
             raise UsageError(f"{path}: unknown setting {key!r}{suggest(key, known)} (known: {', '.join(known)})")
     for alias, name in FILE_ALIASES.items():
         if alias in data:
-            value = data.pop(alias)
-            data[name] = [value] if name in ("tables", "exclude") and isinstance(value, str) else value
+            if name in data:
+                raise UsageError(f"{path}: {alias!r} and {name!r} are the same setting: give one")
+            data[name] = data.pop(alias)
+    for key in LIST_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = [data[key]]
+    _check_values(path, data)
     base = path.parent
     for key in PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str(base / data[key])
     return ConfigFile(path, data)
+
+
+def _check_values(path: Path, data: dict) -> None:
+    for key, choices in CHOICES.items():
+        if key in data and data[key] not in choices:
+            raise UsageError(f"{path}: {key} = {data[key]!r} is not one of {', '.join(choices)}")
+    for key, (types, said) in TYPES.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            raise UsageError(f"{path}: {key} = {value!r} is not {said}")
 
 
 def resolve(cli: dict, config: ConfigFile, rootdir: Path) -> dict:

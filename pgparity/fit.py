@@ -1,7 +1,7 @@
 """Which SQLite values a PostgreSQL column type cannot keep exactly: as a SQLite condition, and counted
 over the canonical values of the content scan.
 
-`misfit` (SQL) is what `--data-only` refuses before writing; `canonical_misfit` (polars, over the
+`misfit` (SQL) is what `--data-only` refuses before writing; `canonical_fit` (polars, over the
 canonical [value, odd] a comparison rule gives) is what the schema check reads from the table facts (a
 target type that does not fit the values is a finding). On canonical values a number written as text
 is a number, a real is the shortest decimal of its double and an integer epoch an instant, as the
@@ -12,6 +12,8 @@ a timestamp without time zone (the instant is read, the offset is gone) -- `misf
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -90,37 +92,47 @@ def misfit(q: str, pg_type: str, epochs: bool | None = None) -> tuple[str | None
 _PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
-def canonical_misfit(kind: str, pg_type: str, v: pl.Expr, o: pl.Expr) -> tuple[pl.Expr | None, str]:
-    """(polars expression true where a canonical value `pg_type` cannot keep, why) over v (value) and o (odd).
+@dataclass(frozen=True)
+class CanonicalFit:
+    """How values a column type cannot keep are counted on canonical values: every odd one (a value the
+    comparison rule cannot read as the type), plus the read values `beyond` is true for (out of range, too
+    many digits, too long, not JSON); `why` is what the schema check says of them."""
 
-    `kind`: the comparison rule's canonical kind (column_facts.kind_of). None where the type keeps every
-    canonical value of its kind (text, bytea, uuid, ...); a float4's inexact integers are counted by
-    `float4_misfits` (doubles are bits here)."""
+    why: str
+    beyond: Callable[[pl.Expr], pl.Expr] | None = None
+
+
+def canonical_fit(kind: str, pg_type: str) -> CanonicalFit | None:
+    """How misfits of `pg_type` are counted for a column of canonical `kind` (column_facts.kind_of); None
+    where the type keeps every canonical value of its kind (text, bytea, uuid, ...). A float4's inexact
+    integers are counted by `float4_misfits` (doubles are bits in the canonical form)."""
     base = base_type(pg_type)
-    odd = o.is_not_null()
     _, why = misfit("x", pg_type)
-    if base == "boolean" and kind == "bool":
-        return odd, why
+    if (base == "boolean" and kind == "bool") or (base in ("double precision", "real") and kind == "float"):
+        return CanonicalFit(why)
     if base in INT_RANGE and kind == "int":
         lo, hi = INT_RANGE[base]
-        return odd | (v < lo) | (v > hi), why
+        return CanonicalFit(why, None if base == "bigint" else lambda v: (v < lo) | (v > hi))
     if base == "numeric" and kind == "dec":
-        bad = odd | (v.is_not_null() & ~v.str.contains(_PLAIN_DECIMAL))
-        if m := re.search(r"\((\d+)(?:,\s*(\d+))?\)", pg_type):
-            p, s = int(m.group(1)), int(m.group(2) or 0)
+        m = re.search(r"\((\d+)(?:,\s*(\d+))?\)", pg_type)
+        p, s = (int(m.group(1)), int(m.group(2) or 0)) if m else (None, None)
+
+        def beyond(v: pl.Expr) -> pl.Expr:
+            bad = ~v.str.contains(_PLAIN_DECIMAL)  # Infinity, NaN
+            if p is None:
+                return bad
             whole = v.str.extract(r"^-?0*([0-9]*)", 1).str.len_chars()
             scale = v.str.extract(r"\.([0-9]+)$", 1).str.len_chars().fill_null(0)
-            bad = bad | (whole > p - s) | (scale > s)
-        return bad, why
-    if base in ("double precision", "real") and kind == "float":
-        return odd, why
+            return bad | (whole > p - s) | (scale > s)
+        return CanonicalFit(why, beyond)
     if (base.startswith("timestamp") or base == "date") and kind in ("ts", "tstz", "date"):
-        return odd, "not a plain date (a time of day would be lost)" if base == "date" else "not a timestamp"
+        return CanonicalFit("not a plain date (a time of day would be lost)" if base == "date" else "not a timestamp")
     if (m := re.match(r"(character varying|character|varchar|char)\((\d+)\)", pg_type.lower())) and kind == "text":
-        return v.str.len_chars() > int(m.group(2)), why
+        n = int(m.group(2))
+        return CanonicalFit(why, lambda v: v.str.len_chars() > n)
     if base in ("json", "jsonb") and kind == "json":
-        return v.str.starts_with(INVALID), why
-    return None, ""
+        return CanonicalFit(why, lambda v: v.str.starts_with(INVALID))
+    return None
 
 
 def float4_misfits(x: np.ndarray) -> int:

@@ -6,7 +6,7 @@ adds, vectorised, per column: NULLs, odd values (stored values no value of the o
 distinct values, min and max, an exact sum, the longest value and total length, true/false counts; and
 what the other data checks read instead of scanning the table: instants with a fraction of a second
 (timestamps), values holding NUL and their NULs (text), values the PostgreSQL column type cannot keep
-(the schema check's type fit, fit.canonical_misfit), and for a column declared BOOLEAN / DATETIME / DATE
+(the schema check's type fit, fit.canonical_fit), and for a column declared BOOLEAN / DATETIME / DATE
 that landed as integer or text, its values read by that declaration (booleans, timestamps).
 Statistics on canonical values agree wherever the values agree: the same instant written with 'T' or
 ' ', 't' and 'true', the integer 1 and the text '1' in a text column, 'a' and 'A' under NOCASE (two
@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from ..affinity import declared_kind
 from ..boolean_words import FALSE_WORDS, TRUE_WORDS
-from ..fit import base_type, canonical_misfit, float4_misfits
+from ..fit import base_type, canonical_fit, float4_misfits
 from .distinct import DistinctCounter
 from .exact_sums import float_sum_units, int_sum, units_to_fraction
 from .pairing import ColumnPair, TablePair
@@ -90,7 +90,7 @@ class ColumnFacts:
     fractional: int | None = None  # ts/tstz: instants with a fraction of a second
     nul_values: int | None = None  # text: values holding a NUL character
     nul_chars: int | None = None  # text: NUL characters in them
-    misfits: int | None = None  # values the PostgreSQL column type cannot keep (fit.canonical_misfit); None: n/a
+    misfits: int | None = None  # values the PostgreSQL column type cannot keep (fit.canonical_fit); None: n/a
     # declared BOOLEAN landed as integer or text: (true, false, other) values read as boolean words
     words: tuple[int, int, int] | None = None
     as_time: TimeFacts | None = None  # declared DATETIME/DATE landed as text: the texts read as instants
@@ -169,9 +169,9 @@ def _reader_exprs(v: pl.Expr, o: pl.Expr, n: str, kind: str, c: ColumnPair) -> l
         out.append(((v % 1_000_000) != 0).sum().alias(n + "fractional"))
     if kind == "text":
         out.append(v.str.contains("\x00", literal=True).sum().alias(n + "nul_values"))
-    bad, _ = canonical_misfit(kind, c.target.type, v, o)
-    if bad is not None:
-        out.append(bad.fill_null(False).sum().alias(n + "misfits"))
+    fit = canonical_fit(kind, c.target.type)
+    if fit is not None and fit.beyond is not None:
+        out.append(fit.beyond(v).fill_null(False).sum().alias(n + "misfits"))
     landing = plain_landing(c)
     if landing == "boolean":
         w = (pl.coalesce(v.cast(pl.String), o) if kind == "int" else v).str.strip_chars(" ").str.to_lowercase()
@@ -212,6 +212,7 @@ class _Column:
         self.non_finite: set[float] = set()
         landing = plain_landing(pair) if pair is not None else None
         self.float4 = pair is not None and kind == "float" and base_type(pair.target.type) == "real"
+        self.fits = pair is not None and canonical_fit(kind, pair.target.type) is not None
         self.time_rule = landed_time_rule(pair) if landing in ("timestamp", "date") and kind == "text" else None
         self.time = TimeFacts(self.time_rule.canon) if self.time_rule else None
 
@@ -285,10 +286,11 @@ class _Column:
         words = (s["w_true"], s["w_false"], s["w_other"]) if "w_true" in s else None
         fractions = {"s": 0, "ms": s["sub_ms"], "us": s["sub_us"]} if "sub_ms" in s else None
         nul_chars = s.get("nul_chars", 0) if "nul_values" in s else None
+        misfits = s["odd"] + s.get("misfits", 0) if self.fits else None  # odd values never fit (fit.CanonicalFit)
         return ColumnFacts(self.name, self.kind, rows, s["nulls"], s["odd"], exact, estimate, s.get("min"),
                            s.get("max"), self._total(), s.get("longest"), s.get("length"),
                            s.get("trues"), s.get("falses"), s.get("fractional"), s.get("nul_values"), nul_chars,
-                           s.get("misfits"), words, self.time, fractions)
+                           misfits, words, self.time, fractions)
 
 
 class FactsScan:
@@ -302,9 +304,6 @@ class FactsScan:
             i, stat = e.meta.output_name().split(".", 1)
             if stat in _COUNTED:
                 self.columns[int(i)].stats.setdefault(stat, 0)
-        for col in self.columns:
-            if col.float4:
-                col.stats.setdefault("misfits", 0)
         self.rows = 0
 
     def add(self, values: list[pa.Array], frame: pl.DataFrame) -> None:

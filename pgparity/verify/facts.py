@@ -9,15 +9,22 @@ which statistic exists for which kind of column and in what unit), so the two si
 whenever the content check passes, and a check that reads them costs no read of its own: the table is
 read once per side per comparison, whichever checks run.
 
-What checks could read instead of querying (each is one column's facts on both sides):
-  booleans    trues / falses / nulls, and odd (SQLite values that are no boolean) for bool-rule columns
-  timestamps  minimum / maximum (canonical microseconds or days) and odd (texts that do not read as a
-              time) for ts / tstz / date columns
-  text        longest and total_length (characters) for text columns (NUL counts are not gathered: under
-              --nul-policy fail a NUL stays in the canonical value, and content names the row)
+Who reads what (each is one column's facts on both sides; none of these checks reads rows of its own on a
+passing table, and only a failing one fetches a few rowids to name its examples):
+  booleans    trues / falses / nulls and odd (SQLite values that are no boolean) for bool-rule columns;
+              words (true/false/other) for a declared BOOLEAN landed as integer or text
+  timestamps  odd (texts that do not read as a time), fractional, minimum / maximum (canonical microseconds
+              or days) for ts / tstz / date columns; as_time for a declared DATETIME/DATE landed as text,
+              epoch_fractions (and minimum / maximum) for one landed as integer
+  text        total_length, longest, nul_values / nul_chars (characters) for text columns
   row_count   source.rows / target.rows
+  schema      source nulls (a lost NOT NULL or PRIMARY KEY) and misfits (values the PostgreSQL type cannot
+              keep, counted on the canonical values by fit.canonical_fit)
+  profiles    nulls, odd, distinct, minimum / maximum, total, longest, total_length, trues / falses
+              (profiles.STATS)
 Columns whose rule is not the check's own (a BOOLEAN or DATETIME declaration landed as integer or
-text) have facts under their actual rule (int, text), not under the declared meaning.
+text) have facts under their actual rule (int, text), plus what their declaration reads (words, as_time,
+epoch_fractions).
 """
 
 from __future__ import annotations

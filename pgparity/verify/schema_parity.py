@@ -9,7 +9,7 @@ text or integer (declared_intent.py); text compares and orders as SQLite's colum
 with the parent's but escape its PRIMARY KEY and UNIQUE). A DOMAIN column is its base type plus the
 domain's NOT NULL and CHECKs (domains.py). Value-dependent parts (NULLs under a lost NOT NULL or
 PRIMARY KEY, values a type cannot keep) are read from the table facts of the content scan, counted on
-the canonical values (fit.canonical_misfit): the table is not read again (a declared-intent candidate
+the canonical values (fit.canonical_fit): the table is not read again (a declared-intent candidate
 still costs one profile scan; a CHECK probe reads the column's distinct values).
 
 What it cannot see: anything outside the table (views, triggers: the objects check); differences at
@@ -20,9 +20,7 @@ moment, not the offset; migrate.py --data-only refuses such text before writing)
 
 from __future__ import annotations
 
-import polars as pl
-
-from ..fit import canonical_misfit
+from ..fit import canonical_fit
 from .collation_parity import collation_findings, enum_order_notes
 from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
@@ -75,7 +73,7 @@ def _needs_scratch(tp: TablePair) -> bool:
 
 def _scanned(cmp: Comparison, tp: TablePair) -> list[Finding]:
     """Nullability, primary key and type fit: the parts that depend on the values, read from the table facts
-    of the content scan (NULL counts, and misfits counted on the canonical values by fit.canonical_misfit)."""
+    of the content scan (NULL counts, and misfits counted on the canonical values by fit.canonical_fit)."""
     if not tp.compared:
         return []
     src = facts_of(cmp, tp).source.columns
@@ -91,8 +89,7 @@ def _scanned(cmp: Comparison, tp: TablePair) -> list[Finding]:
     for c in tp.compared:
         f = src[c.name]
         if f.misfits is not None:
-            _, why = canonical_misfit(f.kind, c.target.type, pl.col("v"), pl.col("o"))
-            results.append((("misfit", c, why), f.misfits))
+            results.append((("misfit", c, canonical_fit(f.kind, c.target.type).why), f.misfits))
     return _scan_findings(tp, results)
 
 

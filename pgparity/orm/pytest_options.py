@@ -86,7 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
     django = config.getoption("--django-settings", None) or os.environ.get("DJANGO_SETTINGS_MODULE")
     sa = config.getoption("--sqlalchemy-models", None)
     if not django and not sa:
-        config.stash[NOTES].append(_not_run_note(cmp))
+        note = _not_run_note(cmp, "orm" in (config.getoption("-m") or ""))
+        config.stash[NOTES] += [note] if note else []
         return
     from .sides import OrmSetupError, Sides
 
@@ -107,15 +108,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[NOTES].append(f"orm: {len(config.stash[MODELS])} model(s) read through {orms} (-m orm)")
 
 
-def _not_run_note(cmp) -> str:
+def _not_run_note(cmp, asked: bool) -> str | None:
+    """Why the ORM checks did not run, when the file was made by an ORM or -m names them; else nothing."""
     from .detect import detect
 
     orm = detect(cmp.source)
-    hint = ""
-    if orm is not None and orm.name == "rails":
-        hint = f" — {orm.line()}: Active Record cannot be read here, the table checks compare its data"
-    elif orm is not None:
-        hint = f" — {orm.line()}: pass --django-settings or --sqlalchemy-models to read it as the app does"
+    if orm is None and not asked:
+        return None
+    if orm is None:
+        hint = ""
+    elif orm.name == "rails":
+        hint = " — the file was made by Rails: Active Record cannot be read here, the table checks compare its data"
+    elif orm.name == "django":
+        hint = " — the file was made by Django: pass --django-settings yourproject.settings to read it as the app does"
+    else:
+        hint = f" — the file was made by {orm.label}: pass --sqlalchemy-models yourapp.models:Base to read it as " \
+            "the app does"
     return f"orm: not run: no --django-settings (or DJANGO_SETTINGS_MODULE) or --sqlalchemy-models given{hint}"
 
 

@@ -49,7 +49,7 @@ integers that are durations or instants are never read in a guessed unit (--data
 a file made by an ORM (django_migrations, alembic_version, schema_migrations + ar_internal_metadata):
   the ORM is named first; a full migration stops with the steps to the ORM's own PostgreSQL schema
   (then --data-only), unless --design-schema: each column gets the type that ORM creates on PostgreSQL
-  (--django-settings / --sqlalchemy-metadata: read from the models, else from the file's spellings)
+  (--django-settings / --sqlalchemy-models: read from the models, else from the file's spellings)
 
 exit codes: 0 migrated, 2 usage, 3 source unreadable, 4 PostgreSQL error, 5 refused (nothing written)
 """
@@ -125,7 +125,7 @@ def _orm_options(p: argparse.ArgumentParser) -> None:
                         "PostgreSQL (the better way: the ORM makes the schema, then --data-only)")
     g.add_argument("--django-settings", metavar="MODULE",
                    help="with --design-schema: read the types from the project's models (project on PYTHONPATH)")
-    g.add_argument("--sqlalchemy-metadata", metavar="MODULE:ATTR",
+    g.add_argument("--sqlalchemy-models", metavar="MODULE:ATTR",
                    help="with --design-schema: read the types from this MetaData or declarative base")
 
 
@@ -223,16 +223,17 @@ def _orm_first(args: argparse.Namespace, say) -> Orm | None:
     with SqliteSource.open(args.sqlite, args.allow_stale_read) as source:
         orm = detect(source)
     if orm is None:
-        if args.design_schema or args.django_settings or args.sqlalchemy_metadata:
-            raise UsageError("--design-schema/--django-settings/--sqlalchemy-metadata: no ORM's bookkeeping table "
+        if args.design_schema or args.django_settings or args.sqlalchemy_models:
+            raise UsageError("--design-schema/--django-settings/--sqlalchemy-models: no ORM's bookkeeping table "
                              "(django_migrations, alembic_version, schema_migrations) in this file")
         return None
     say(f"ORM    {orm.line()}")
     if args.data_only or args.design_schema:
         return orm
-    raise UsageError(f"{args.sqlite} was made by {orm.label}: migrate.py would design a schema of its own, which "
-                     f"{orm.label} may not run on (uuid as varchar, durations as bigint, JSON as text). Nothing was "
-                     f"written. The way to a PostgreSQL database your app runs on:\n"
+    raise UsageError(f"{args.sqlite} was made by {orm.label}: a full migration designs the schema from the values, not "
+                     "the one the ORM creates (uuid, durations, JSON, aware datetimes, decimals' scale differ), and "
+                     "the app may not run on it. Nothing was written. The way to a PostgreSQL database your app runs "
+                     "on:\n"
                      f"{next_steps(orm, args.sqlite, args.pg or '$DATABASE_URL')}\n"
                      f"(or --design-schema: migrate.py creates the types {orm.label} creates on PostgreSQL)")
 
@@ -244,7 +245,7 @@ def _design(args: argparse.Namespace, orm: Orm | None) -> OrmDesign | None:
     if not args.design_schema or orm is None:
         return None
     models = django_models(args.django_settings) if args.django_settings else \
-        sqlalchemy_models(args.sqlalchemy_metadata) if args.sqlalchemy_metadata else None
+        sqlalchemy_models(args.sqlalchemy_models) if args.sqlalchemy_models else None
     return OrmDesign(orm, models)
 
 

@@ -10,7 +10,7 @@ spelling the same ORM uses on PostgreSQL — by principle, from the ORM's own ta
 - Rails: Active Record's adapters have no importable table here; `RAILS` below transcribes the
   `NATIVE_DATABASE_TYPES` of its SQLite3 and PostgreSQL adapters (Rails 7/8).
 Where one SQLite spelling has several readings with different PostgreSQL types, the file cannot say which
-one the model meant: the models decide (`--django-settings`, `--sqlalchemy-metadata`, see models.py), else
+one the model meant: the models decide (`--django-settings`, `--sqlalchemy-models`, see models.py), else
 the column keeps the plan its values give and the plan says why.
 
 Values are converted to what the ORM reads back: uuid hex -> uuid, Django's integer microseconds and
@@ -81,11 +81,16 @@ def sqlalchemy_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
 
     lite, pg = sqlite.dialect(), postgresql.dialect()
     out: dict[str, list] = {}
-    for name in sat.__all__:
-        cls = getattr(sat, name)
-        if not (isinstance(cls, type) and issubclass(cls, sat.TypeEngine)) or name.isupper() or name == "Enum":
+    for name, cls in sorted(vars(sat).items()):
+        # the generic (CamelCase) types, and JSON, the one generic spelled in capitals; an Enum has no fixed spelling
+        generic = not name.isupper() or name == "JSON"
+        if not (isinstance(cls, type) and issubclass(cls, sat.TypeEngine)) or not generic or name == "Enum":
             continue
-        for typ in ([cls(), cls(timezone=True)] if name in ("DateTime", "Time") else [cls()]):
+        try:
+            kinds = [cls(), cls(timezone=True)] if name in ("DateTime", "Time") else [cls()]
+        except Exception:  # noqa: BLE001 - abstract types and decorators without impl cannot be made
+            continue
+        for typ in kinds:
             try:
                 spelled, target = typ.compile(dialect=lite).lower(), typ.compile(dialect=pg).lower()
             except Exception:  # noqa: BLE001 - abstract or parameter-only types have no spelling
@@ -102,7 +107,7 @@ def design_column(design: OrmDesign, table, col, prof, rowid_alias: bool, json_c
         return target
     pg_type, why, kind = target
     pg_type = short_type(pg_type)
-    if pg_type.lower().startswith(SAME_AS_VALUES):
+    if pg_type.startswith(SAME_AS_VALUES) and pg_type != "varchar":
         return None
     conv = _convert(pg_type, kind, col, prof)
     if isinstance(conv, str):
@@ -110,7 +115,7 @@ def design_column(design: OrmDesign, table, col, prof, rowid_alias: bool, json_c
     select, finish, how = conv
     base = "identity" if rowid_alias else re.split(r"[\s(]", pg_type)[0]
     return Designed(pg_type, f"{design.orm.name}-{base}", f"{why}; {how}", select, finish,
-                    f"{design.orm.label} creates {pg_type} for it on PostgreSQL ({why})")
+                    f"{design.orm.label} creates {pg_type} for it on PostgreSQL")
 
 
 def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool):
@@ -130,12 +135,12 @@ def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool
     targets = sorted({pg for _, pg in readings})
     kinds = " or ".join(k for k, _ in readings)
     if len(targets) == 1:
-        return targets[0], f"declared {col.type!r} is {kinds} in {design.orm.label}", readings[0][0]
+        return targets[0], f"declared {col.type!r} is {readings[0][0]} in {design.orm.label}", readings[0][0]
     if rowid_alias:
         return "bigint", f"declared {col.type!r} is {kinds} in {design.orm.label}: bigint holds each", "identity"
     return (f"declared {col.type!r} is {kinds} in {design.orm.label}, created on PostgreSQL as "
             f"{' or '.join(targets)}: the file does not say which (the models do: "
-            f"{'--django-settings' if name == 'django' else '--sqlalchemy-metadata'})")
+            f"{'--django-settings' if name == 'django' else '--sqlalchemy-models'})")
 
 
 def short_type(pg_type: str) -> str:
@@ -165,7 +170,7 @@ def _convert(pg_type: str, kind: str, col, p):
     text = [(f"CAST({q} AS TEXT)", "text")]
     if present - {"integer", "real", "text"}:
         return "BLOB values"
-    if t in ("uuid", "inet", "jsonb", "json"):
+    if t in ("uuid", "inet", "jsonb", "json", "varchar"):
         return (text, "none", "text as stored") if present <= {"text"} else f"{_classes(present)} values"
     if t == "interval":
         if kind.startswith("Interval") and present <= {"text"} and p.ts_texts == p.texts:

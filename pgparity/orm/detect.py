@@ -70,7 +70,7 @@ def _django(source) -> Orm:
 def _alembic(source) -> Orm:
     revisions = sorted(str(r[0]) for r in _read(source, "SELECT version_num FROM alembic_version"))
     shown = ", ".join(revisions) or "no revision stamped"
-    return Orm("alembic", "SQLAlchemy / Alembic (or Flask-Migrate)", f"alembic_version: {shown}",
+    return Orm("alembic", "SQLAlchemy (Alembic / Flask-Migrate)", f"alembic_version: {shown}",
                {"revisions": revisions})
 
 
@@ -85,7 +85,8 @@ def _rails(source) -> Orm:
 
 def next_steps(orm: Orm, sqlite: str, pg: str) -> str:
     """The exact way to a PostgreSQL schema the ORM made itself, then the data and the gate."""
-    load = f"python migrate.py {sqlite} --pg {pg} --data-only"
+    # the ORM's migrate fills its own bookkeeping rows (migrations applied, content types): the file's replace them
+    load = f"python migrate.py {sqlite} --pg {pg} --data-only --truncate"
     gate = f'pytest checks/ --sqlite {sqlite} --pg {pg} -m "not drift"'
     if orm.name == "django":
         make = ("1. create the schema with Django itself: DATABASES['default'] pointing at PostgreSQL "

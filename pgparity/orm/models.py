@@ -3,8 +3,9 @@
 - Django (`--django-settings MODULE`, the project on PYTHONPATH): `field.db_type(connection)` for a
   PostgreSQL connection object (never connected), for every concrete field of every installed model,
   many-to-many tables included; with `USE_TZ` and `TIME_ZONE` from the settings.
-- SQLAlchemy (`--sqlalchemy-metadata MODULE:ATTR`, a `MetaData` or a declarative base): each column's type
-  compiled by SQLAlchemy's PostgreSQL dialect.
+- SQLAlchemy (`--sqlalchemy-models MODULE:ATTR`, a declarative base or a `MetaData`, as `pytest checks/ -m orm`
+  takes it): each column's type compiled by SQLAlchemy's PostgreSQL dialect.
+The project is found as `-m orm` finds it (sides.importable: PYTHONPATH, else the current folder).
 
 What it cannot see: models that are not imported by the settings / module; columns the ORM does not
 map (they keep the file's own plan); a native enum's CREATE TYPE (its labels are kept as varchar).
@@ -12,11 +13,12 @@ map (they keep the file's own plan); a native enum's CREATE TYPE (its labels are
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import UsageError
+from .sides import OrmSetupError, importable
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,12 @@ def django_models(settings_module: str) -> ModelTypes:
     """Every concrete column of the project's models with the type Django creates for it on PostgreSQL."""
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     try:
+        importable(settings_module, [Path.cwd()], "--django-settings")
         import django
 
         django.setup()
+    except OrmSetupError as exc:
+        raise UsageError(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - any import/config error of the user's project is one line
         raise UsageError(f"--django-settings {settings_module}: Django could not load it: {exc} "
                          "(is the project on PYTHONPATH?)") from None
@@ -67,21 +72,18 @@ def django_models(settings_module: str) -> ModelTypes:
 
 def sqlalchemy_models(spec: str) -> ModelTypes:
     """Every column of the MetaData at MODULE:ATTR with the type SQLAlchemy creates for it on PostgreSQL."""
-    from sqlalchemy import Enum, MetaData
+    from sqlalchemy import Enum
     from sqlalchemy.dialects import postgresql
 
-    module, _, attr = spec.partition(":")
+    from .sa_read import load
+
     try:
-        obj = getattr(importlib.import_module(module), attr or "metadata")
-    except Exception as exc:  # noqa: BLE001 - the user's module: one line
-        raise UsageError(f"--sqlalchemy-metadata {spec}: cannot import it: {exc} (MODULE:ATTR, the module on "
-                         "PYTHONPATH)") from None
-    metadata = obj if isinstance(obj, MetaData) else getattr(obj, "metadata", None)
-    if not isinstance(metadata, MetaData):
-        raise UsageError(f"--sqlalchemy-metadata {spec}: neither a MetaData nor a declarative base")
+        tables = load(spec, [Path.cwd()])
+    except OrmSetupError as exc:
+        raise UsageError(str(exc)) from None
     dialect = postgresql.dialect()
     cols = {}
-    for table in metadata.tables.values():
+    for table in (t.table for t in tables):
         for c in table.columns:
             typ = c.type
             if isinstance(typ, Enum) and typ.native_enum:  # CREATE TYPE is not made here: its labels as varchar
@@ -90,4 +92,4 @@ def sqlalchemy_models(spec: str) -> ModelTypes:
                 pg_type = typ.compile(dialect=dialect).lower()
             cols[(table.name.lower(), c.name.lower())] = ModelColumn(pg_type, f"{table.name}.{c.name}",
                                                                      type(typ).__name__)
-    return ModelTypes(f"--sqlalchemy-metadata {spec}", cols)
+    return ModelTypes(f"--sqlalchemy-models {spec}", cols)

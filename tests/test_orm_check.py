@@ -109,7 +109,9 @@ def test_django_correct_copy_is_go_and_source_untouched(django_sqlite, django_pg
     assert any(n.startswith("orm: 14 model(s) read through Django") for n in summary["notes"]), summary["notes"]
 
 
-def test_django_orm_damages_are_named(server, django_sqlite, django_pg, django_env, tmp_path):
+def test_django_orm_damages_are_named_and_waivable(server, django_sqlite, django_pg, django_env, tmp_path):
+    """Every damage named by model, key and field; a password hash changed is named with both values redacted;
+    the findings reach JUnit and the HTML report, and waivers naming them exactly turn the run GO."""
     base = loaded(django_pg, "migrate")
     url = server.create(f"pgparity_tests_ormchk_{os.getpid()}", template=base["name"])
     damaged = ok(run(["damage.py", *DJANGO_DAMAGES, "supplier_flag_flipped"], DJANGO_APP,
@@ -122,11 +124,30 @@ def test_django_orm_damages_are_named(server, django_sqlite, django_pg, django_e
             expected.append((DJANGO_MODELS[table], column, f"id={uuid.UUID(key[4:-1])}"))
         else:
             expected.append((DJANGO_MODELS[table], column, key))
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE auth_user SET password = 'md5$changed' WHERE id = (SELECT min(id) FROM auth_user) "
+                    "RETURNING id")
+        expected.append(("auth.User", "password", f"id={cur.fetchone()[0]}"))
     res, summary = checks(django_sqlite, url, tmp_path, "-m", "orm", "--django-settings", "djproj.settings")
     assert res.returncode == 1 and summary["verdict"] == "NO-GO", res.stdout[-3000:]
     assert_named(summary, expected)
     assert not orm_findings(summary, "orm_schema"), failing(summary)
-    assert len(orm_findings(summary, "orm")) == len(expected), failing(summary)
+    found = orm_findings(summary, "orm")
+    assert len(found) == len(expected), failing(summary)
+    password = next(t for m, f, _, _, t in found if f == "password")
+    assert "***redacted***" in password and "md5$" not in password, password
+    reports = tmp_path / "reports"
+    assert 'name="test_orm[shop.Product]"' in (reports / "junit.xml").read_text()
+    assert "shop.Product [id=2] price" in (reports / "index.html").read_text()
+
+    waived = tmp_path / "waived"
+    waived.mkdir()
+    (waived / "pgparity.toml").write_text("[pgparity]\n" + "".join(
+        f'[[pgparity.waivers]]\ntable = "{m}"\ncheck = "orm"\ncolumn = "{f}"\nkey = "{k}"\nreason = "known"\n'
+        f"expires = 2999-12-31\n" for m, f, k in expected))
+    res, summary = checks(django_sqlite, url, waived, "-m", "orm", "--django-settings", "djproj.settings")
+    assert res.returncode == 0 and summary["verdict"] == "GO", "\n".join(failing(summary)) + res.stdout[-2000:]
+    assert summary["counts"]["waived"] == len({m for m, _, _ in expected}), summary["counts"]
 
 
 def test_django_schema_of_our_design_is_not_usable(server, django_sqlite, django_env, tmp_path):

@@ -6,12 +6,19 @@ float bit, one character, a zone shift, '' vs NULL, 19.99 vs 19.989999999999998 
 
 The rules, by PostgreSQL type: integers exactly; doubles (and float4) bit for bit, an integer only
 when a double holds it exactly, or within --float-tolerance (exact_numbers.double_bits); numeric as
-exact decimal text (exact_numbers); boolean from 0/1 or boolean words; timestamp/timestamptz/date
-as microseconds/days (naive text in --source-tz by pgparity.timeconv); bytea as bytes; json/jsonb as
-canonical JSON (json_values); uuid, interval, inet/cidr, time (orm_values); anything else as text.
+exact decimal text (exact_numbers); boolean from 0/1 or boolean words (pgparity.boolean_words);
+timestamp/timestamptz/date as microseconds/days (naive text in --source-tz by pgparity.timeconv);
+bytea as bytes; json/jsonb as canonical JSON (json_values); uuid, interval, inet/cidr, time
+(orm_values); anything else as text.
 Integers going into interval/timestamp/date are read in the unit migrate.py --data-only loads them in
 (pgparity.units: the stated --interval-unit/--epoch-unit, else Django's microseconds, else the one
 1973..2242 band holding every epoch); with no evidence the unit is assumed (µs, s) and the rule says so.
+
+Each rule is one row of RULES, written once: which SQLite storage classes it reads and as what
+(`parts`), what PostgreSQL returns for it (`pg`), the Arrow functions that make both sides canonical,
+and the sentence a report shows. The SQLite SQL (one CASE per part) and the split of a plain
+`SELECT col` into the same parts are derived from `parts`; every conversion of a value happens once,
+in Arrow, so the two ways of reading SQLite cannot disagree on what a value means.
 
 Cannot see: what an application's driver does beyond the value (a Decimal's scale, 1.0 vs 1 in
 JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles; an assumed unit can be
@@ -21,13 +28,15 @@ wrong in a way both sides agree on (a copy loaded in the same wrong unit passes)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 # TRUE_WORDS/FALSE_WORDS are also read from here (verify/booleans.py)
-from ..boolean_words import FALSE_WORDS, TRUE_WORDS, arrow_word, sql_list, sqlite_word
+from ..boolean_words import FALSE_WORDS, TRUE_WORDS, arrow_word
 from ..reader import real_as_text
 from ..sqlnames import qi, qs
 from ..timeconv import local_to_utc_us
@@ -47,8 +56,13 @@ from .orm_values import (
     uuid_from_text,
 )
 
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "Rule", "Settings", "canonical_source", "canonical_target", "infer",
+           "read_unit", "split_raw"]
+
 _ISO = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
 _ISO_TZ = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+_NULL_TEXT = pa.scalar(None, pa.string())
+_NULL_INT = pa.scalar(None, pa.int64())
 
 
 @dataclass(frozen=True)
@@ -64,19 +78,50 @@ class Settings:
     epoch_unit: str | None = None
 
 
+Parts = tuple[tuple[tuple[str, ...], str], ...]  # (SQLite storage classes, read as 'int'|'real'|'text'|'blob')
+Source = Callable[["Rule", list[pa.Array], Settings], list[pa.Array]]
+Target = Callable[["Rule", pa.Array, Settings], list[pa.Array]]
+
+
 @dataclass(frozen=True)
-class Rule:
-    name: str  # e.g. 'int', 'bool-from-0/1', 'timestamp-text', 'float-exact'
-    description: str
-    src_select: tuple[tuple[str, str], ...]  # (SQLite expression, 'int'|'real'|'text'|'blob')
-    pg_select: str
+class Kind:
+    """One comparison rule, written once (a row of RULES)."""
+
     # canonical value type: 'int', 'float' (double bits), 'ts'/'tstz' (µs), 'date' (days), 'interval' (µs),
     # 'time' (µs since midnight) -> int64; 'text', 'dec' (exact decimal text), 'uuid' (32 hex), 'inet',
     # 'json' (canonical JSON text) -> string; 'bytes' -> binary
     canon: str
-    classes: tuple[tuple[str, ...], ...] = ()  # per src_select: the storage classes it passes (plain reads)
+    parts: Parts
+    pg: Callable[[str], str]  # the PostgreSQL select for the quoted column
+    source: Source  # SQLite arrays (one per part) -> [value, odd-marker]
+    target: Target  # the PostgreSQL array -> [value, odd-marker]
+    says: str  # the report's sentence; {fields} filled in by infer
+    integers: str = ""  # 'interval' | 'epoch': SQLite integers are durations / epochs in a unit (read_unit)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The rule chosen for one column pair: a RULES row applied to the SQLite and PostgreSQL names."""
+
+    name: str  # e.g. 'int', 'bool', 'ts', 'float' (the RULES key)
+    description: str
+    column: str  # the quoted SQLite column
+    pg_select: str
     unit: str = ""  # interval/epoch rules: the unit SQLite integers are read in ('us' | 'ms' | 's')
     assumed: str = ""  # non-empty when nothing decided that unit: what to tell the user (pass --...-unit)
+
+    @property
+    def kind(self) -> Kind:
+        return RULES[self.name]
+
+    @property
+    def canon(self) -> str:
+        return self.kind.canon
+
+    @cached_property
+    def src_select(self) -> tuple[tuple[str, str], ...]:
+        """(SQLite expression, 'int'|'real'|'text'|'blob') per part."""
+        return tuple(_pick(self.column, cl, k) for cl, k in self.kind.parts)
 
 
 # the unit integers are read in when neither the user nor the file says: Django's, and unix time
@@ -102,65 +147,196 @@ def read_unit(kind: str, unit: UnitEvidence | None, s: Settings) -> tuple[str, s
     return default, f"{WORDS[default]} ASSUMED ({why}; pass {option} if not)", advice
 
 
-def _base(pg_type: str) -> str:
-    return re.sub(r"\(.*?\)", "", pg_type).strip()
-
-
-_CAST = {"int": "{c}", "real": "CAST({c} AS REAL)", "text": "CAST({c} AS TEXT)", "blob": "{c}"}
+_ALL = ("integer", "real", "text", "blob")
+_CAST = {"int": "{c}", "real": "CAST({c} AS REAL)", "text": "CAST({c} AS TEXT)", "blob": "CAST({c} AS BLOB)"}
 
 
 def _pick(c: str, classes: tuple[str, ...], kind: str) -> tuple[str, str]:
     """A source select passing only values stored as `classes`, read as `kind`."""
+    if set(classes) == set(_ALL):
+        return _CAST[kind].format(c=c), kind
     where = ",".join(f"'{k}'" for k in classes)
     return f"CASE WHEN typeof({c}) IN ({where}) THEN {_CAST[kind].format(c=c)} END", kind
 
 
-def _split(c: str, p: str, name: str, description: str, canon: str,
-           parts: tuple[tuple[tuple[str, ...], str], ...], pg_select: str | None = None) -> Rule:
-    """A rule whose source selects split the column by storage class (so a plain read splits alike)."""
-    return Rule(name, description, tuple(_pick(c, cl, k) for cl, k in parts), pg_select or p, canon,
-                tuple(cl for cl, _ in parts))
+# ---- SQLite side: the arrays of a rule's parts -> [value, odd-marker] ----
+
+def _src_int(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, other = arrays
+    return [ints.cast(pa.int64()), other.cast(pa.string())]
 
 
+def _src_float(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, reals, odd = (a.cast(t) for a, t in zip(arrays, (pa.int64(), pa.float64(), pa.string())))
+    exact = pc.fill_null(exact_in_double(ints), True)
+    from_int = pc.if_else(exact, ints.cast(pa.float64(), safe=False), pa.scalar(None, pa.float64()))
+    inexact = pc.if_else(exact, _NULL_TEXT, int_text(ints))  # 2^53 + 1 has no double: never equal to one
+    return [double_bits(pc.coalesce(reals, from_int), s.float_tolerance), pc.coalesce(odd, inexact)]
+
+
+def _src_decimal(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, reals, texts, blobs = arrays
+    norm, bad = decimal_text(texts)
+    value = pc.coalesce(int_text(ints), double_text(reals), norm)
+    odd = pc.coalesce(pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT),
+                      pc.binary_join_element_wise("blob:", blobs.cast(pa.string()), ""))
+    return [value, odd]
+
+
+def _src_bool(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    """0/1 stored as integers or reals, boolean words as text; anything else (a blob too) is odd."""
+    ints, reals, texts, blobs = arrays
+    ints, reals = ints.cast(pa.int64()), reals.cast(pa.float64())
+    int01 = pc.if_else(pc.or_(pc.equal(ints, 0), pc.equal(ints, 1)), ints, _NULL_INT)
+    real01 = pc.if_else(pc.or_(pc.equal(reals, 0.0), pc.equal(reals, 1.0)), pc.equal(reals, 1.0).cast(pa.int64()),
+                        _NULL_INT)
+    value = pc.coalesce(int01, real01, arrow_word(texts))
+    shown = pc.coalesce(ints.cast(pa.string()), real_as_text(reals), texts.cast(pa.string()),
+                        blobs.cast(pa.string()))
+    return [value, pc.if_else(pc.is_null(value), shown, _NULL_TEXT)]
+
+
+def _src_uuid(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    texts, blobs, other = arrays
+    v1, o1 = uuid_from_text(texts)
+    v2, o2 = uuid_from_blob(blobs)
+    return [pc.coalesce(v1, v2), pc.coalesce(o1, o2, other.cast(pa.string()))]
+
+
+def _src_interval(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    ints, texts, other = arrays
+    unit = rule.unit or "us"
+    v, o = interval_from_text(texts, unit)
+    scaled = pc.multiply(ints.cast(pa.int64()), MICROS[unit])
+    return [pc.coalesce(scaled, v), pc.coalesce(o, other.cast(pa.string()))]
+
+
+def _src_time(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    v, o = time_from_text(arrays[0])
+    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
+
+
+def _src_inet(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    v, o = inet_text(arrays[0])
+    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
+
+
+def _src_times(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    epochs, texts = arrays
+    parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
+    from_epoch = pc.multiply(epochs.cast(pa.int64()), MICROS[rule.unit or "s"])
+    if rule.canon == "date":
+        from_epoch = pc.divide(from_epoch, 86_400_000_000)
+    return [pc.coalesce(from_epoch, parsed), pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT)]
+
+
+def _src_bytes(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    return [arrays[0].cast(pa.binary()), _nulls(arrays[0])]
+
+
+def _src_json(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    return [canonical_json(arrays[0], first_wins=True), _nulls(arrays[0])]
+
+
+def _src_text(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
+    reals, texts = arrays
+    text = texts.cast(pa.string())
+    if reals.null_count < len(reals):  # reals present: the migration's rendering of a real in text
+        text = pc.coalesce(real_as_text(reals.cast(pa.float64())), text)
+    if s.nul_policy == "strip":
+        text = pc.replace_substring(text, "\x00", "")
+    return [text, _nulls(text)]
+
+
+# ---- PostgreSQL side: the array `pg` selects -> [value, odd-marker] ----
+
+def _target(convert: Callable[[Rule, pa.Array, Settings], pa.Array]) -> Target:
+    """A target side with no odd values: every PostgreSQL value has a SQLite counterpart."""
+    return lambda rule, array, s: [convert(rule, array, s), _nulls(array)]
+
+
+def _tgt_times(rule: Rule, array: pa.Array, s: Settings) -> pa.Array:
+    if rule.canon == "date":
+        return array.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
+    return array.cast(pa.timestamp("us", tz="UTC") if rule.canon == "tstz" else pa.timestamp("us")).cast(pa.int64())
+
+
+def _cast_to(typ: pa.DataType) -> Target:
+    return _target(lambda rule, array, s: array.cast(typ))
+
+
+_TIMES = _target(_tgt_times)
 _INT, _REAL, _TEXT, _BLOB = ("integer",), ("real",), ("text",), ("blob",)
-_NUMS = ("integer", "real")
+_NOT_INT = ("real", "text", "blob")
+_AS_TEXT = lambda p: f"{p}::text"  # noqa: E731 - a table of one-line selects
+_AS_IS = lambda p: p  # noqa: E731
+
+# name: Kind(canon, SQLite parts, PostgreSQL select, SQLite side -> canonical, PostgreSQL side -> canonical, sentence)
+RULES: dict[str, Kind] = {
+    "int": Kind("int", ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_int, _cast_to(pa.int64()),
+                "integers compared exactly"),
+    "float": Kind("float", ((_INT, "int"), (_REAL, "real"), (("text", "blob"), "text")), lambda p: f"{p}::float8",
+                  _src_float, _target(lambda r, a, s: double_bits(a.cast(pa.float64()), s.float_tolerance)),
+                  "IEEE doubles {how}; an integer must be exactly {kept}"),
+    "numeric": Kind("dec", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")),
+                    lambda p: PG_DECIMAL.format(p=p), _src_decimal,
+                    _cast_to(pa.string()),  # normalised by PostgreSQL (PG_DECIMAL)
+                    "exact decimals: integers as written, reals as the shortest decimal of the double, numeric "
+                    "text as its number (19.99 is not 19.989999999999998)"),
+    "bool": Kind("int", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), lambda p: f"{p}::int",
+                 _src_bool, _cast_to(pa.int64()),
+                 "SQLite 0/1 or boolean words vs boolean (any other value is a difference)"),
+    "uuid": Kind("uuid", ((_TEXT, "text"), (_BLOB, "blob"), (("integer", "real"), "text")), _AS_TEXT, _src_uuid,
+                 _target(lambda r, a, s: uuid_from_pg(a)),
+                 "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs"),
+    "interval": Kind("interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")), interval_pg_select,
+                     _src_interval, lambda r, a, s: list(interval_from_pg(a)),
+                     "durations in microseconds (SQLite numbers in {words}; timedelta text, or SQLAlchemy's time "
+                     "since 1970-01-01); an interval with months is a difference", integers="interval"),
+    "inet": Kind("inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_TEXT, _src_inet,
+                 lambda r, a, s: list(inet_text(a)),
+                 "network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)"),
+    "time": Kind("time", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_IS, _src_time,
+                 _target(lambda r, a, s: time_from_pg(a)), "times of day to the microsecond ('08:30' is '08:30:00')"),
+    **{name: Kind(name, ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_times, _TIMES,
+                  "text timestamps{zone} (integers as unix epochs in {words}) vs {base}, to the microsecond",
+                  integers="epoch") for name in ("ts", "tstz", "date")},
+    "bytes": Kind("bytes", ((_ALL, "blob"),), _AS_IS, _src_bytes, _cast_to(pa.binary()),
+                  "bytes compared exactly (text as its UTF-8 bytes)"),
+    "json": Kind("json", ((_ALL, "text"),), _AS_TEXT, _src_json,
+                 _target(lambda r, a, s: canonical_json(a.cast(pa.string()), first_wins=False)),
+                 "JSON compared as the values an application reads: key order and spacing ignored, numbers exact, "
+                 "a duplicate key as each side's reader resolves it (SQLite: the first, PostgreSQL: the last)"),
+    "text": Kind("text", ((_REAL, "real"), (("integer", "text", "blob"), "text")), _AS_TEXT, _src_text,
+                 _cast_to(pa.string()),
+                 "{what} (trailing spaces, '' vs NULL, every character; reals as shortest round-trip text)"),
+}
+
+# the rule for each PostgreSQL type (modifiers dropped); interval* and anything unlisted: see _rule_name
+_BY_TYPE = {"smallint": "int", "integer": "int", "bigint": "int", "double precision": "float", "real": "float",
+            "numeric": "numeric", "boolean": "bool", "uuid": "uuid", "inet": "inet", "cidr": "inet",
+            "time without time zone": "time", "timestamp without time zone": "ts",
+            "timestamp with time zone": "tstz", "date": "date", "bytea": "bytes", "json": "json", "jsonb": "json"}
+_TEXT_TYPES = ("text", "character varying", "character")  # read as they are (bpchar::text would drop padding)
 
 
-def _orm_rule(c: str, p: str, base: str, s: Settings, unit: UnitEvidence | None) -> Rule | None:
-    """Rules for the PostgreSQL types ORMs map onto: uuid, interval, inet/cidr, time."""
-    if base == "uuid":
-        return _split(c, p, "uuid", "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs",
-                      "uuid", ((_TEXT, "text"), (_BLOB, "blob"), (_NUMS, "text")), f"{p}::text")
-    if base.startswith("interval"):
-        n, words, advice = read_unit("interval", unit, s)
-        rule = _split(c, p, "interval", f"durations in microseconds (SQLite numbers in {words}; timedelta text, "
-                      "or SQLAlchemy's time since 1970-01-01); an interval with months is a difference",
-                      "interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")),
-                      interval_pg_select(p))
-        return replace(rule, unit=n, assumed=advice)
-    if base in ("inet", "cidr"):
-        return _split(c, p, "inet", f"network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)",
-                      "inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), f"{p}::text")
-    if base == "time without time zone":
-        return _split(c, p, "time", "times of day to the microsecond ('08:30' is '08:30:00')",
-                      "time", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), p)
-    return None
+def _base(pg_type: str) -> str:
+    return re.sub(r"\(.*?\)", "", pg_type).strip()
 
 
-def _number_rule(c: str, p: str, base: str, s: Settings) -> Rule | None:
-    if base in ("smallint", "integer", "bigint"):
-        return _split(c, p, "int", "integers compared exactly", "int",
-                      ((_INT, "int"), (("real", "text", "blob"), "text")))
-    if base in ("double precision", "real"):
-        how = "bit-exact" if not s.float_tolerance else f"within relative {s.float_tolerance:g}"
-        kept = "a double" if base == "double precision" else "a float4 (a double that is not one is a difference)"
-        return _split(c, p, "float", f"IEEE doubles {how}; an integer must be exactly {kept}", "float",
-                      ((_INT, "int"), (_REAL, "real"), (("text", "blob"), "text")), f"{p}::float8")
-    if base == "numeric":
-        return _split(c, p, "numeric", "exact decimals: integers as written, reals as the shortest decimal of "
-                      "the double, numeric text as its number (19.99 is not 19.989999999999998)", "dec",
-                      ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), PG_DECIMAL.format(p=p))
-    return None
+def _rule_name(base: str) -> str:
+    return "interval" if base.startswith("interval") else _BY_TYPE.get(base, "text")
+
+
+def _wording(name: str, base: str, s: Settings, words: str) -> dict[str, str]:
+    """The settings-dependent words of a rule's sentence."""
+    how = "bit-exact" if not s.float_tolerance else f"within relative {s.float_tolerance:g}"
+    kept = "a double" if base == "double precision" else "a float4 (a double that is not one is a difference)"
+    zone = (f", naive ones read in {s.source_tz} (a doubled time: the later; a skipped one: the offset before "
+            "the change)") if name == "tstz" else ""
+    what = ("citext compared exactly (case-insensitivity is a property of the schema, not of the values)"
+            if base == "citext" else "text compared exactly")
+    return {"base": base, "how": how, "kept": kept, "zone": zone, "what": what, "words": words}
 
 
 def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings,
@@ -172,41 +348,12 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings,
     `unit`: for an interval/timestamp/date target, the unit of the column's integers as the comparison
     found it (pgparity.units, the evidence migrate.py uses); None: the user's statement in `s`, else assumed.
     """
-    c, p = qs(src_name), qi(pg_name)
-    base = _base(pg_type)
-    rule = _number_rule(c, p, base, s) or _orm_rule(c, p, base, s, unit)
-    if rule:
-        return rule
-    if base == "boolean":
-        t, f, w = sql_list(TRUE_WORDS), sql_list(FALSE_WORDS), sqlite_word(c)
-        expr = (f"CASE WHEN {c} IS NULL THEN NULL WHEN typeof({c}) IN ('integer','real') AND {c} IN (0,1) "
-                f"THEN CAST({c} AS INTEGER) WHEN typeof({c})='text' AND {w} IN ({t}) THEN 1 "
-                f"WHEN typeof({c})='text' AND {w} IN ({f}) THEN 0 END")
-        other = f"CASE WHEN {c} IS NOT NULL AND ({expr}) IS NULL THEN CAST({c} AS TEXT) END"
-        return Rule("bool", "SQLite 0/1 or boolean words vs boolean (any other value is a difference)",
-                    ((expr, "int"), (other, "text")), f"{p}::int", "int")
-    if base in ("timestamp without time zone", "timestamp with time zone", "date"):
-        canon = {"timestamp without time zone": "ts", "timestamp with time zone": "tstz", "date": "date"}[base]
-        src = ((f"CASE WHEN typeof({c})='integer' THEN {c} END", "int"),
-               (f"CASE WHEN typeof({c})<>'integer' THEN CAST({c} AS TEXT) END", "text"))
-        zone = f", naive ones read in {s.source_tz} (a doubled time: the later; a skipped one: the " \
-               "offset before the change)" if canon == "tstz" else ""
-        n, words, advice = read_unit("epoch", unit, s)
-        return Rule(canon, f"text timestamps{zone} (integers as unix epochs in {words}) vs {base}, to the "
-                    "microsecond", src, p, canon, unit=n, assumed=advice)
-    if base == "bytea":
-        return Rule("bytes", "bytes compared exactly (text as its UTF-8 bytes)",
-                    ((f"CAST({c} AS BLOB)", "blob"),), p, "bytes")
-    if base in ("json", "jsonb"):
-        return Rule("json", "JSON compared as the values an application reads: key order and spacing ignored, "
-                    "numbers exact, a duplicate key as each side's reader resolves it (SQLite: the first, "
-                    "PostgreSQL: the last)", ((f"CAST({c} AS TEXT)", "text"),), f"{p}::text", "json")
-    pg_expr = p if base in ("text", "character varying", "character") else f"{p}::text"
-    what = "citext compared exactly (case-insensitivity is a property of the schema, not of the values)" \
-        if base == "citext" else "text compared exactly"
-    return Rule("text", f"{what} (trailing spaces, '' vs NULL, every character; reals as shortest round-trip text)",
-                ((f"CASE WHEN typeof({c})='real' THEN {c} END", "real"),
-                 (f"CASE WHEN typeof({c})<>'real' THEN CAST({c} AS TEXT) END", "text")), pg_expr, "text")
+    p, base = qi(pg_name), _base(pg_type)
+    name = _rule_name(base)
+    kind = RULES[name]
+    n, words, advice = read_unit(kind.integers, unit, s) if kind.integers else ("", "", "")
+    pg = p if name == "text" and base in _TEXT_TYPES else kind.pg(p)
+    return Rule(name, kind.says.format(**_wording(name, base, s, words)), qs(src_name), pg, n, advice)
 
 
 _ARROW = {"int": pa.int64(), "real": pa.float64(), "text": pa.string(), "blob": pa.binary()}
@@ -224,140 +371,27 @@ def _storage_class(t: pa.DataType) -> str | None:
     return None  # all NULL
 
 
-def _split_by_class(rule: Rule, raw: pa.Array) -> list[pa.Array]:
-    stored = _storage_class(raw.type)
-    if stored == "blob" and not any("blob" in cl and "text" in cl for cl in rule.classes) \
-            and any("text" in cl for cl in rule.classes):
-        # the driver reads text and blobs mixed in one column as binary: only the expressions tell them apart
-        raise pa.ArrowInvalid(f"{rule.name}: blobs and text are read differently; read by storage class")
-    out = []
-    for classes, (_, kind) in zip(rule.classes, rule.src_select):
-        typ = _ARROW[kind]
-        out.append(raw.cast(typ) if stored in classes else pa.nulls(len(raw), typ))
-    return out
-
-
 def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
     """The arrays `rule.src_select` would give, made from the column read as it is stored.
 
     A plain `SELECT col` is several times cheaper in SQLite than the CASE expressions; it works
     whenever a column holds one storage class (ADBC then types it), and this makes the same inputs
-    from it. Tables where a read fails fall back to the expressions.
+    from it. Raises ArrowInvalid (the caller then reads the expressions) when the read cannot tell
+    the parts apart, or a value does not cast as its part reads it.
     """
-    if rule.classes:
-        return _split_by_class(rule, raw)
-    n = len(raw)
-    t = raw.type
-    is_int, is_real = pa.types.is_integer(t), pa.types.is_floating(t)
-    is_text, is_blob = pa.types.is_string(t) or pa.types.is_large_string(t), pa.types.is_binary(t)
-    null = pa.types.is_null(t)
-    none_i, none_s = pa.nulls(n, pa.int64()), pa.nulls(n, pa.string())
-    if rule.name == "bool":
-        if is_int or is_real:
-            ok = pc.is_in(raw.cast(pa.float64()), pa.array([0.0, 1.0]))
-            vals = pc.if_else(ok, raw.cast(pa.int64()), pa.scalar(None, pa.int64()))
-            return [vals, pc.if_else(ok, pa.scalar(None, pa.string()), raw.cast(pa.string()))]
-        if is_text:
-            vals = arrow_word(raw)
-            return [vals, pc.if_else(pc.is_null(vals), raw, pa.scalar(None, pa.string()))]
-        return [none_i, none_s if null else raw.cast(pa.string())]
-    if rule.canon in ("ts", "tstz", "date"):
-        if is_int:
-            return [raw.cast(pa.int64()), none_s]
-        return [none_i, none_s if null else raw.cast(pa.string())]
-    if rule.canon == "bytes":
-        return [none_s.cast(pa.binary()) if null else (raw if is_blob else raw.cast(pa.binary()))]
-    if rule.canon == "json":
-        return [none_s if null else raw.cast(pa.string())]
-    if is_real:
-        return [raw.cast(pa.float64()), none_s]
-    return [pa.nulls(n, pa.float64()), none_s if null else raw.cast(pa.string())]
-
-
-def _src_float(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    ints, reals, odd = (a.cast(_ARROW[k]) for a, k in zip(arrays, ("int", "real", "text")))
-    exact = pc.fill_null(exact_in_double(ints), True)
-    from_int = pc.if_else(exact, ints.cast(pa.float64(), safe=False), pa.scalar(None, pa.float64()))
-    inexact = pc.if_else(exact, _NULL_TEXT, int_text(ints))  # 2^53 + 1 has no double: never equal to one
-    return [double_bits(pc.coalesce(reals, from_int), s.float_tolerance), pc.coalesce(odd, inexact)]
-
-
-def _src_decimal(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    ints, reals, texts, blobs = arrays
-    norm, bad = decimal_text(texts)
-    value = pc.coalesce(int_text(ints), double_text(reals), norm)
-    odd = pc.coalesce(pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT),
-                      pc.binary_join_element_wise("blob:", blobs.cast(pa.string()), ""))
-    return [value, odd]
-
-
-def _src_uuid(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    texts, blobs, other = arrays
-    v1, o1 = uuid_from_text(texts)
-    v2, o2 = uuid_from_blob(blobs)
-    return [pc.coalesce(v1, v2), pc.coalesce(o1, o2, other.cast(pa.string()))]
-
-
-def _src_interval(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    ints, texts, other = arrays
-    unit = rule.unit or "us"
-    v, o = interval_from_text(texts, unit)
-    scaled = pc.multiply(ints.cast(pa.int64()), MICROS[unit])
-    return [pc.coalesce(scaled, v), pc.coalesce(o, other.cast(pa.string()))]
-
-
-def _src_time(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    v, o = time_from_text(arrays[0])
-    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
-
-
-def _src_inet(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    v, o = inet_text(arrays[0])
-    return [v, pc.coalesce(o, arrays[1].cast(pa.string()))]
-
-
-def _src_times(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    epochs, texts = arrays
-    parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
-    from_epoch = pc.multiply(epochs.cast(pa.int64()), MICROS[rule.unit or "s"])
-    if rule.canon == "date":
-        from_epoch = pc.divide(from_epoch, 86_400_000_000)
-    return [pc.coalesce(from_epoch, parsed), pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT)]
-
-
-def _src_text(arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    reals, texts = arrays
-    text = texts.cast(pa.string())
-    if reals.null_count < len(reals):  # reals present: the migration's rendering of a real in text
-        text = pc.coalesce(real_as_text(reals.cast(pa.float64())), text)
-    if s.nul_policy == "strip":
-        text = pc.replace_substring(text, "\x00", "")
-    return [text, _nulls(text)]
-
-
-_SOURCE = {"float": _src_float, "dec": _src_decimal, "uuid": _src_uuid,
-           "time": _src_time, "inet": _src_inet, "text": _src_text}
+    stored = _storage_class(raw.type)
+    parts = rule.kind.parts
+    if stored == "blob" and not any("blob" in cl and "text" in cl for cl, _ in parts) \
+            and any("text" in cl for cl, _ in parts):
+        # the driver reads text and blobs mixed in one column as binary: only the expressions tell them apart
+        raise pa.ArrowInvalid(f"{rule.name}: blobs and text are read differently; read by storage class")
+    return [raw.cast(_ARROW[kind]) if stored in classes else pa.nulls(len(raw), _ARROW[kind])
+            for classes, kind in parts]
 
 
 def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     """Canonical values from the SQLite side's raw arrays: [value, odd-marker]."""
-    if rule.canon in ("ts", "tstz", "date"):
-        return _src_times(rule, arrays, s)
-    if rule.canon == "interval":
-        return _src_interval(rule, arrays, s)
-    if rule.canon == "int":
-        return [arrays[0].cast(pa.int64()), arrays[1].cast(pa.string())]
-    if rule.canon == "bytes":
-        return [arrays[0].cast(pa.binary()), _nulls(arrays[0])]
-    if rule.canon == "json":
-        return [canonical_json(arrays[0], first_wins=True), _nulls(arrays[0])]
-    return _SOURCE[rule.canon](arrays, s)
-
-
-def _tgt_times(rule: Rule, array: pa.Array) -> pa.Array:
-    if rule.canon == "date":
-        return array.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
-    return array.cast(pa.timestamp("us", tz="UTC") if rule.canon == "tstz" else pa.timestamp("us")).cast(pa.int64())
+    return rule.kind.source(rule, arrays, s)
 
 
 def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]:
@@ -365,33 +399,7 @@ def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]
     SQLite counterpart, such as an interval holding months)]."""
     if isinstance(array.type, pa.ExtensionType):
         array = array.storage
-    if rule.canon == "interval":
-        return list(interval_from_pg(array))
-    if rule.canon == "inet":
-        value, odd = inet_text(array)
-        return [value, odd]
-    if rule.canon in ("ts", "tstz", "date"):
-        value = _tgt_times(rule, array)
-    elif rule.canon == "float":
-        value = double_bits(array.cast(pa.float64()), s.float_tolerance)
-    elif rule.canon == "dec":
-        value = array.cast(pa.string())  # normalised by PostgreSQL (PG_DECIMAL)
-    elif rule.canon == "uuid":
-        value = uuid_from_pg(array)
-    elif rule.canon == "time":
-        value = time_from_pg(array)
-    elif rule.canon == "bytes":
-        value = array.cast(pa.binary())
-    elif rule.canon == "json":
-        value = canonical_json(array.cast(pa.string()), first_wins=False)
-    elif rule.canon == "int":
-        value = array.cast(pa.int64())
-    else:
-        value = array.cast(pa.string())
-    return [value, _nulls(array)]
-
-
-_NULL_TEXT = pa.scalar(None, pa.string())
+    return rule.kind.target(rule, array, s)
 
 
 def _nulls(like: pa.Array) -> pa.Array:

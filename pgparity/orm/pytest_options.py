@@ -154,19 +154,8 @@ def orm_model(request: pytest.FixtureRequest) -> OrmModel:
 def pytest_runtest_makereport(item: pytest.Item, call):
     """Each model's result joins the table checks' results (check 'orm' or 'orm_schema', table = the model)."""
     outcome = yield
-    report = outcome.get_result()
-    from ..pytest_plugin import COMPARISON, OUTCOMES, RESULTS
-
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if COMPARISON not in item.config.stash or "orm_model" not in params or "table" in params:
-        return
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        result = item.config.stash[OUTCOMES].get(item.nodeid)
-        waived = getattr(item, "pgparity_waiver", None)
-        status = ("waived" if waived else "skipped") if report.skipped else \
-            ("passed" if report.passed else ("failed" if report.when == "call" and result is not None else "error"))
-        reason = waived or getattr(item, "pgparity_expired", "") or \
-            (str(report.longrepr)[-300:] if status == "error" else "")
-        item.config.stash[RESULTS].append({"check": item.originalname.removeprefix("test_"),
-                                           "table": params["orm_model"], "status": status, "outcome": result,
-                                           "seconds": call.duration, "reason": reason})
+    if "orm_model" in params and "table" not in params:
+        from ..pytest_plugin import record_result
+
+        record_result(item, outcome.get_result(), call, item.originalname.removeprefix("test_"), params["orm_model"])

@@ -73,6 +73,10 @@ class DjangoModel:
     def label(self) -> str:
         return self.model._meta.label  # app_label.Model
 
+    @property
+    def table_name(self) -> str:
+        return self.model._meta.db_table
+
     def shape(self, redact: tuple[str, ...]) -> ObjectShape:
         from ..verify.detail import is_sensitive
 

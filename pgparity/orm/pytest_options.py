@@ -8,7 +8,8 @@ DJANGO_SETTINGS_MODULE (pytest-django's convention); the project's package is fo
 the folder pytest runs in or its rootdir. Two tests per model: test_orm[app_label.Model] (every object's
 values as the app reads them, check 'orm') and test_orm_schema[app_label.Model] (each column of the type the
 ORM creates on PostgreSQL, check 'orm_schema'); their Outcomes go through the same `verdict` and waivers as
-the table checks. With neither option nothing is collected and a note says why.
+the table checks; --table/--exclude-table select models by their table. With neither option nothing is
+collected, and a note says why when the file was made by an ORM or -m asks for orm.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _values_outcome(tally: Tally, error: str | None, orm: str) -> Outcome:
 @pytest.hookimpl(trylast=True)  # after pgparity.pytest_plugin has opened the comparison
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "orm: the application's models read through its ORM from both databases")
-    from ..pytest_plugin import COMPARISON, NOTES
+    from ..pytest_plugin import COMPARISON, NOTES, SETTINGS
 
     config.stash[MODELS] = []
     if COMPARISON not in config.stash:
@@ -104,8 +105,17 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[MODELS] += [OrmModel("SQLAlchemy", t) for t in sa_read.load(sa, search)]
     except OrmSetupError as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
+    config.stash[MODELS] = _selected(config.stash[MODELS], config.stash[SETTINGS])
     orms = " and ".join(o for o in ("Django", "SQLAlchemy") if any(m.orm == o for m in config.stash[MODELS]))
     config.stash[NOTES].append(f"orm: {len(config.stash[MODELS])} model(s) read through {orms} (-m orm)")
+
+
+def _selected(models: list[OrmModel], settings: dict) -> list[OrmModel]:
+    """--table/--exclude-table select models by their table, as they select the table checks."""
+    keep = {t.lower() for t in settings.get("tables") or []}
+    drop = {t.lower() for t in settings.get("exclude") or []}
+    return [m for m in models if (not keep or m.reader.table_name.lower() in keep)
+            and m.reader.table_name.lower() not in drop]
 
 
 def _not_run_note(cmp, asked: bool) -> str | None:

@@ -58,6 +58,10 @@ class SaTable:
     table: object  # sqlalchemy.Table
     label: str  # the mapped class's name, else the table's
 
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
     def values(self, sides: Sides, examples: int, redact: tuple[str, ...], source_tz: str) -> tuple[Tally, str | None]:
         from sqlalchemy.exc import SQLAlchemyError
 

@@ -187,12 +187,16 @@ def _src_bool(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]
     """0/1 stored as integers or reals, boolean words as text; anything else (a blob too) is odd."""
     ints, reals, texts, blobs = arrays
     ints, reals = ints.cast(pa.int64()), reals.cast(pa.float64())
-    int01 = pc.if_else(pc.or_(pc.equal(ints, 0), pc.equal(ints, 1)), ints, _NULL_INT)
-    real01 = pc.if_else(pc.or_(pc.equal(reals, 0.0), pc.equal(reals, 1.0)), pc.equal(reals, 1.0).cast(pa.int64()),
-                        _NULL_INT)
-    value = pc.coalesce(int01, real01, arrow_word(texts))
-    shown = pc.coalesce(ints.cast(pa.string()), real_as_text(reals), texts.cast(pa.string()),
-                        blobs.cast(pa.string()))
+    reads = [  # (part, its 0/1, its text when odd); a plain read fills one part, so empty ones are skipped
+        (ints, lambda: pc.if_else(pc.or_(pc.equal(ints, 0), pc.equal(ints, 1)), ints, _NULL_INT),
+         lambda: ints.cast(pa.string())),
+        (reals, lambda: pc.if_else(pc.or_(pc.equal(reals, 0.0), pc.equal(reals, 1.0)),
+                                   pc.equal(reals, 1.0).cast(pa.int64()), _NULL_INT), lambda: real_as_text(reals)),
+        (texts, lambda: arrow_word(texts), lambda: texts.cast(pa.string())),
+        (blobs, lambda: pa.nulls(len(blobs), pa.int64()), lambda: blobs.cast(pa.string()))]
+    held = [(value, shown) for part, value, shown in reads if part.null_count < len(part)]
+    value = pc.coalesce(*[v() for v, _ in held], pa.nulls(len(ints), pa.int64()))
+    shown = pc.coalesce(*[sh() for _, sh in held], _nulls(ints))
     return [value, pc.if_else(pc.is_null(value), shown, _NULL_TEXT)]
 
 

@@ -84,7 +84,7 @@ Target = Callable[["Rule", pa.Array, Settings], list[pa.Array]]
 
 
 @dataclass(frozen=True)
-class Kind:
+class Definition:
     """One comparison rule, written once (a row of RULES)."""
 
     # canonical value type: 'int', 'float' (double bits), 'ts'/'tstz' (µs), 'date' (days), 'interval' (µs),
@@ -111,17 +111,17 @@ class Rule:
     assumed: str = ""  # non-empty when nothing decided that unit: what to tell the user (pass --...-unit)
 
     @property
-    def kind(self) -> Kind:
+    def definition(self) -> Definition:
         return RULES[self.name]
 
     @property
     def canon(self) -> str:
-        return self.kind.canon
+        return self.definition.canon
 
     @cached_property
     def src_select(self) -> tuple[tuple[str, str], ...]:
         """(SQLite expression, 'int'|'real'|'text'|'blob') per part."""
-        return tuple(_pick(self.column, cl, k) for cl, k in self.kind.parts)
+        return tuple(_pick(self.column, cl, k) for cl, k in self.definition.parts)
 
 
 # the unit integers are read in when neither the user nor the file says: Django's, and unix time
@@ -275,43 +275,43 @@ _NOT_INT = ("real", "text", "blob")
 _AS_TEXT = lambda p: f"{p}::text"  # noqa: E731 - a table of one-line selects
 _AS_IS = lambda p: p  # noqa: E731
 
-# name: Kind(canon, SQLite parts, PostgreSQL select, SQLite side -> canonical, PostgreSQL side -> canonical, sentence)
-RULES: dict[str, Kind] = {
-    "int": Kind("int", ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_int, _cast_to(pa.int64()),
+# name: Definition(canon, SQLite parts, PostgreSQL select, SQLite -> canonical, PostgreSQL -> canonical, sentence)
+RULES: dict[str, Definition] = {
+    "int": Definition("int", ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_int, _cast_to(pa.int64()),
                 "integers compared exactly"),
-    "float": Kind("float", ((_INT, "int"), (_REAL, "real"), (("text", "blob"), "text")), lambda p: f"{p}::float8",
+    "float": Definition("float", ((_INT, "int"), (_REAL, "real"), (("text", "blob"), "text")), lambda p: f"{p}::float8",
                   _src_float, _target(lambda r, a, s: double_bits(a.cast(pa.float64()), s.float_tolerance)),
                   "IEEE doubles {how}; an integer must be exactly {kept}"),
-    "numeric": Kind("dec", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")),
+    "numeric": Definition("dec", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")),
                     lambda p: PG_DECIMAL.format(p=p), _src_decimal,
                     _cast_to(pa.string()),  # normalised by PostgreSQL (PG_DECIMAL)
                     "exact decimals: integers as written, reals as the shortest decimal of the double, numeric "
                     "text as its number (19.99 is not 19.989999999999998)"),
-    "bool": Kind("int", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), lambda p: f"{p}::int",
+    "bool": Definition("int", ((_INT, "int"), (_REAL, "real"), (_TEXT, "text"), (_BLOB, "text")), lambda p: f"{p}::int",
                  _src_bool, _cast_to(pa.int64()),
                  "SQLite 0/1 or boolean words vs boolean (any other value is a difference)"),
-    "uuid": Kind("uuid", ((_TEXT, "text"), (_BLOB, "blob"), (("integer", "real"), "text")), _AS_TEXT, _src_uuid,
+    "uuid": Definition("uuid", ((_TEXT, "text"), (_BLOB, "blob"), (("integer", "real"), "text")), _AS_TEXT, _src_uuid,
                  _target(lambda r, a, s: uuid_from_pg(a)),
                  "UUIDs: 32 hex digits, with or without dashes, any case, or 16-byte blobs"),
-    "interval": Kind("interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")), interval_pg_select,
+    "interval": Definition("interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")), interval_pg_select,
                      _src_interval, lambda r, a, s: list(interval_from_pg(a)),
                      "durations in microseconds (SQLite numbers in {words}; timedelta text, or SQLAlchemy's time "
                      "since 1970-01-01); an interval with months is a difference", integers="interval"),
-    "inet": Kind("inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_TEXT, _src_inet,
+    "inet": Definition("inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_TEXT, _src_inet,
                  lambda r, a, s: list(inet_text(a)),
                  "network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)"),
-    "time": Kind("time", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_IS, _src_time,
+    "time": Definition("time", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_IS, _src_time,
                  _target(lambda r, a, s: time_from_pg(a)), "times of day to the microsecond ('08:30' is '08:30:00')"),
-    **{name: Kind(name, ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_times, _TIMES,
+    **{name: Definition(name, ((_INT, "int"), (_NOT_INT, "text")), _AS_IS, _src_times, _TIMES,
                   "text timestamps{zone} (integers as unix epochs in {words}) vs {base}, to the microsecond",
                   integers="epoch") for name in ("ts", "tstz", "date")},
-    "bytes": Kind("bytes", ((_ALL, "blob"),), _AS_IS, _src_bytes, _cast_to(pa.binary()),
+    "bytes": Definition("bytes", ((_ALL, "blob"),), _AS_IS, _src_bytes, _cast_to(pa.binary()),
                   "bytes compared exactly (text as its UTF-8 bytes)"),
-    "json": Kind("json", ((_ALL, "text"),), _AS_TEXT, _src_json,
+    "json": Definition("json", ((_ALL, "text"),), _AS_TEXT, _src_json,
                  _target(lambda r, a, s: canonical_json(a.cast(pa.string()), first_wins=False)),
                  "JSON compared as the values an application reads: key order and spacing ignored, numbers exact, "
                  "a duplicate key as each side's reader resolves it (SQLite: the first, PostgreSQL: the last)"),
-    "text": Kind("text", ((_REAL, "real"), (("integer", "text", "blob"), "text")), _AS_TEXT, _src_text,
+    "text": Definition("text", ((_REAL, "real"), (("integer", "text", "blob"), "text")), _AS_TEXT, _src_text,
                  _cast_to(pa.string()),
                  "{what} (trailing spaces, '' vs NULL, every character; reals as shortest round-trip text)"),
 }
@@ -354,10 +354,10 @@ def infer(src_name: str, declared: str, pg_name: str, pg_type: str, s: Settings,
     """
     p, base = qi(pg_name), _base(pg_type)
     name = _rule_name(base)
-    kind = RULES[name]
-    n, words, advice = read_unit(kind.integers, unit, s) if kind.integers else ("", "", "")
-    pg = p if name == "text" and base in _TEXT_TYPES else kind.pg(p)
-    return Rule(name, kind.says.format(**_wording(name, base, s, words)), qs(src_name), pg, n, advice)
+    rule = RULES[name]
+    n, words, advice = read_unit(rule.integers, unit, s) if rule.integers else ("", "", "")
+    pg = p if name == "text" and base in _TEXT_TYPES else rule.pg(p)
+    return Rule(name, rule.says.format(**_wording(name, base, s, words)), qs(src_name), pg, n, advice)
 
 
 _ARROW = {"int": pa.int64(), "real": pa.float64(), "text": pa.string(), "blob": pa.binary()}
@@ -384,7 +384,7 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
     the parts apart, or a value does not cast as its part reads it.
     """
     stored = _storage_class(raw.type)
-    parts = rule.kind.parts
+    parts = rule.definition.parts
     if stored == "blob" and not any("blob" in cl and "text" in cl for cl, _ in parts) \
             and any("text" in cl for cl, _ in parts):
         # the driver reads text and blobs mixed in one column as binary: only the expressions tell them apart
@@ -395,7 +395,7 @@ def split_raw(rule: Rule, raw: pa.Array) -> list[pa.Array]:
 
 def canonical_source(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     """Canonical values from the SQLite side's raw arrays: [value, odd-marker]."""
-    return rule.kind.source(rule, arrays, s)
+    return rule.definition.source(rule, arrays, s)
 
 
 def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]:
@@ -403,7 +403,7 @@ def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]
     SQLite counterpart, such as an interval holding months)]."""
     if isinstance(array.type, pa.ExtensionType):
         array = array.storage
-    return rule.kind.target(rule, array, s)
+    return rule.definition.target(rule, array, s)
 
 
 def _nulls(like: pa.Array) -> pa.Array:

@@ -182,6 +182,7 @@ def _migrate(args: argparse.Namespace) -> int:
             return 5 if prep.refusals else 0
         if prep.refusals:
             raise RefusedError(f"preflight found {len(prep.refusals)} problem(s) listed above; nothing was written")
+        _design_fits(prep)
         if opts.backup_dir:
             say(f"backup: {backup(prep.source.path, opts.backup_dir, prep.source.immutable)}")
         progress = None if args.quiet else TableProgress()
@@ -247,6 +248,17 @@ def _design(args: argparse.Namespace, orm: Orm | None) -> OrmDesign | None:
     models = django_models(args.django_settings) if args.django_settings else \
         sqlalchemy_models(args.sqlalchemy_models) if args.sqlalchemy_models else None
     return OrmDesign(orm, models)
+
+
+def _design_fits(prep) -> None:
+    """--design-schema: every value fits the ORM's type (uuid hex, numeric scale), else refuse before writing."""
+    from .orm.design import misfits
+
+    if prep.plan.options.design is None:
+        return
+    bad = misfits(prep.source, prep.plan)
+    if bad:
+        raise RefusedError("--design-schema: " + " | ".join(bad) + "; nothing was written")
 
 
 def _target_first(args: argparse.Namespace, opts: MigrateOptions, say):

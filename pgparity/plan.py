@@ -46,6 +46,7 @@ class ColumnPlan:
     identity: bool = False
     default: str | None = None
     deviation: str | None = None  # set when the plan departs from the declared type
+    enum: tuple[str, ...] = ()  # --design-schema: a native enum type pg_type with these labels (CREATE TYPE)
     notes: list[str] = field(default_factory=list)
 
 
@@ -100,7 +101,7 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
     got = design_column(opts.design, table, col, prof, table.rowid_alias == col.name, _json_checked(table, col.name))
     if isinstance(got, Designed):
         return ColumnPlan(col.name, col.name, col.type, got.pg_type, got.rule, got.reason, got.select, got.finish,
-                          deviation=got.deviation)
+                          deviation=got.deviation, enum=got.enum)
     cplan = _by_values(table, col, prof, opts)
     if got:
         cplan.notes.append(got)

@@ -14,66 +14,30 @@ stated in SQLite storage form for uuid/inet/jsonb/enum/interval columns are name
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
 
-from tests.test_check_suite_cli import run_checks_cli
+from tests.apps.orm_fixtures import (
+    DJANGO_APP,
+    ROOT,
+    SA_APP,
+    Server,
+    assert_go,
+    checks,
+    django_populated,
+    failing,
+    ok,
+    run,
+    sa_populated,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-APPS = ROOT / "tests" / "apps"
-DJANGO_APP = APPS / "django_app"
-SA_APP = APPS / "sa_app"
 DJANGO_DAMAGES = ["decimal_cent", "duration_microsecond", "uuid_changed", "boolean_flipped", "m2m_link_removed",
                   "datetime_hour"]
 SA_DAMAGES = ["decimal_cent", "interval_microsecond", "uuid_changed", "boolean_flipped", "aware_hour",
               "enum_changed"]
-
-
-def run(args: list, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PGPARITY_SQLITE")}
-    full.update(PYTHONDONTWRITEBYTECODE="1", **(env or {}))
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=full,
-                          timeout=300, check=False)
-
-
-def ok(res: subprocess.CompletedProcess) -> str:
-    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
-    return res.stdout
-
-
-def with_db(url: str, db: str) -> str:
-    head, sep, query = url.partition("?")
-    return head.rsplit("/", 1)[0] + "/" + db + sep + query
-
-
-class Server:
-    """Databases made for this module on the test server, dropped at the end."""
-
-    def __init__(self, admin_url: str):
-        self.admin_url = admin_url
-        self.conn = psycopg2.connect(admin_url)
-        self.conn.autocommit = True
-        self.made: list[str] = []
-
-    def create(self, name: str, template: str | None = None) -> str:
-        with self.conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
-        self.made.append(name)
-        return with_db(self.admin_url, name)
-
-    def close(self) -> None:
-        with self.conn.cursor() as cur:
-            for name in reversed(self.made):
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -81,19 +45,6 @@ def server(pg_admin_url):
     s = Server(pg_admin_url)
     yield s
     s.close()
-
-
-def checks(sqlite: Path, url: str, folder: Path, *extra) -> tuple[subprocess.CompletedProcess, dict]:
-    """`pytest checks/` as a user runs it, hermetic: settings, reports and suites in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    res = run_checks_cli("-q", "--sqlite", sqlite, "--pg", url, "--reports", folder / "reports", "--examples", "200",
-                         *extra, cwd=folder)
-    summary = folder / "reports" / "summary.json"
-    return res, json.loads(summary.read_text()) if summary.exists() else {}
-
-
-def failing(summary: dict) -> list[str]:
-    return [f"{f['check']}[{f['table']}]: {f.get('message', '')[:300]}" for f in summary.get("failures", [])]
 
 
 def named(summary: dict, table: str, column: str | None, key: str) -> bool:
@@ -107,13 +58,6 @@ def named(summary: dict, table: str, column: str | None, key: str) -> bool:
             if f"[{key}]" in x.get("text", "") and (column is None or f"] {column}:" in x["text"]):
                 return True
     return False
-
-
-def assert_go(sqlite: Path, url: str, reports: Path, *extra) -> None:
-    res, summary = checks(sqlite, url, reports, *extra)
-    assert res.returncode == 0 and summary.get("verdict") == "GO", (
-        "pytest checks/ on a correct ORM copy: " + str(summary.get("verdict")) + "\n" + "\n".join(failing(summary))
-        + "\n" + res.stdout[-3000:])
 
 
 def assert_damages_named(sqlite: Path, url: str, reports: Path, damaged: list[str], *extra) -> None:
@@ -133,11 +77,7 @@ def assert_damages_named(sqlite: Path, url: str, reports: Path, damaged: list[st
 @pytest.fixture(scope="module")
 def django_sqlite(tmp_path_factory) -> Path:
     pytest.importorskip("django")
-    path = tmp_path_factory.mktemp("django") / "app.sqlite3"
-    env = {"PGPARITY_DJANGO_DB": str(path)}
-    ok(run(["manage.py", "migrate", "-v0"], DJANGO_APP, env))
-    ok(run(["populate.py"], DJANGO_APP, env))
-    return path
+    return django_populated(tmp_path_factory.mktemp("django") / "app.sqlite3")
 
 
 @pytest.fixture(scope="module")
@@ -218,9 +158,7 @@ def test_django_orm_damages_are_named(server, django_sqlite, django_pg, tmp_path
 
 @pytest.fixture(scope="module")
 def sa_sqlite(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("sa") / "app.sqlite3"
-    ok(run(["app.py", "populate", path], SA_APP))
-    return path
+    return sa_populated(tmp_path_factory.mktemp("sa") / "app.sqlite3")
 
 
 @pytest.fixture(scope="module")

@@ -105,6 +105,8 @@ def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_
     assert "objects equal" in ok(run(["compare.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(django_sqlite),
                                                                   "PGPARITY_DJANGO_OTHER": url}))
     assert "writes work" in ok(run(["writes.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": url}))
+    assert_go(django_sqlite, url, tmp_path / "orm", "-m", "orm", "--django-settings", "djproj.settings",
+              env=env)  # every model read equal and every column of the type Django creates
     record = json.loads((tmp_path / "migration.json").read_text())
     assert list(record)[:2] == ["format", "orm"] and record["orm"]["name"] == "django" and \
         record["orm"]["design_schema"] is True
@@ -157,6 +159,9 @@ def test_sqlalchemy_design_schema_reads_equal_and_writes(server, alembic_sqlite,
     assert column_types(url, "payment")["paid_at"] == "timestamp with time zone"
     assert "objects equal" in ok(run(["app.py", "compare", alembic_sqlite, url], SA_APP))
     assert "writes work" in ok(run(["app.py", "writes", url], SA_APP))
+    assert column_types(url, "customer")["tier"] == "tier"  # the native enum SQLAlchemy creates
+    assert_go(alembic_sqlite, url, tmp_path / "checks", "-m", "not drift", "--sqlalchemy-models", "models:Base",
+              env={"PYTHONPATH": str(SA_APP)})  # the table checks and -m orm
 
 
 def test_sqlalchemy_design_from_the_file_alone(alembic_sqlite):
@@ -222,3 +227,21 @@ def test_rails_design_schema_gives_the_postgresql_adapters_types(server, rails_s
     # the next insert, as Rails makes it (no id given), gets the next key
     assert pg_rows(url, "INSERT INTO users (email, created_at, updated_at) VALUES ('c@example.com', now(), now()) "
                         "RETURNING id, admin") == [(3, False)]
+
+
+def test_design_schema_refuses_values_the_orm_type_would_refuse_or_round(server, django_sqlite, tmp_path):
+    """A value written past the ORM (raw SQL): a price with a third decimal numeric(14,2) would round, a token
+    that is not uuid hex; refused before anything is written, naming table, column and rowid."""
+    path = tmp_path / "bent.sqlite3"
+    path.write_bytes(django_sqlite.read_bytes())
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE shop_product SET price = 0.125 WHERE id = 3")
+        con.execute("UPDATE shop_order SET token = 'not-a-uuid' WHERE id = 2")
+    con.close()
+    url = server.create(f"pgparity_tests_ormmig_bent_{os.getpid()}")
+    res = migrate(path, "--pg", url, "--design-schema", "--django-settings", "djproj.settings", "-q",
+                  "--reports", tmp_path, env={"PYTHONPATH": str(DJANGO_APP), "PGPARITY_DJANGO_DB": str(path)})
+    assert res.returncode == 5, res.stderr
+    assert "shop_product.price: 1 value(s) that numeric(14,2) would refuse or round (first at rowid 3)" in res.stderr
+    assert "shop_order.token: 1 value(s) that uuid would refuse or round (first at rowid 2)" in res.stderr
+    assert tables(url) == []

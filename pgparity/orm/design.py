@@ -57,6 +57,7 @@ class Designed:
     select: list[tuple[str, str]]  # (SQLite expression, 'int' | 'real' | 'text')
     finish: str = "none"
     deviation: str = ""
+    enum: tuple[str, ...] = ()  # a native enum's labels: CREATE TYPE pg_type AS ENUM (...)
 
 
 @cache
@@ -99,17 +100,24 @@ def sqlalchemy_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
-def design_column(design: OrmDesign, table, col, prof, rowid_alias: bool, json_checked: bool) -> Designed | str | None:
+def design_column(design: OrmDesign, table, col, p, rowid_alias: bool, json_checked: bool) -> Designed | str | None:
     """The ORM's PostgreSQL type for one column and how its values get there; a str when the plan keeps the
     value-led type (and says why); None when the ORM spells it the same on both (nothing to design)."""
     target = _target(design, table, col, rowid_alias, json_checked)
     if target is None or isinstance(target, str):
         return target
     pg_type, why, kind = target
+    if isinstance(kind, tuple):  # a native enum: its labels as stored text
+        present = {k for k, n in (("integer", p.integers), ("real", p.reals), ("blob", p.blobs)) if n}
+        if present:
+            return f"{design.orm.label}: {why}; kept by its values: {_classes(present)} values"
+        return Designed(pg_type, f"{design.orm.name}-enum", f"{why}; the labels as stored",
+                        [(f"CAST({qs(col.name)} AS TEXT)", "text")], deviation=f"{design.orm.label} creates the enum "
+                        f"type {pg_type} for it on PostgreSQL", enum=kind)
     pg_type = short_type(pg_type)
     if pg_type.startswith(SAME_AS_VALUES) and pg_type != "varchar":
         return None
-    conv = _convert(pg_type, kind, col, prof)
+    conv = _convert(pg_type, kind, col, p)
     if isinstance(conv, str):
         return f"{design.orm.label}: {why}; kept by its values: {conv}"
     select, finish, how = conv
@@ -121,6 +129,8 @@ def design_column(design: OrmDesign, table, col, prof, rowid_alias: bool, json_c
 def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool):
     """(PostgreSQL type, why, the ORM's type name) from the models, else from the file's spelling."""
     if design.models is not None and (m := design.models.get(table.name, col.name)):
+        if m.enum:
+            return m.pg_type, f"{m.field} is a native Enum ({design.models.source})", m.enum
         return m.pg_type, f"{m.field} is {m.kind} ({design.models.source})", m.kind
     spelled = col.type.strip().lower()
     name = design.orm.name
@@ -217,3 +227,37 @@ def _time(q: str, p, present: set) -> tuple | str:
 
 def _classes(present: set) -> str:
     return "/".join(sorted(present))
+
+
+def _misfit_sql(cplan) -> str | None:
+    """SQLite condition: a value the designed type would refuse or round (None: the profile already knew)."""
+    q, t = qs(cplan.name), cplan.pg_type
+    if cplan.enum:
+        labels = ", ".join("'" + x.replace("'", "''") + "'" for x in cplan.enum)
+        return f"{q} IS NOT NULL AND CAST({q} AS TEXT) NOT IN ({labels})"
+    if t == "uuid":
+        return f"typeof({q}) = 'text' AND NOT (length({q}) = 32 AND {q} NOT GLOB '*[^0-9a-fA-F]*')"
+    m = re.fullmatch(r"numeric\((\d+),(\d+)\)", t)
+    if m and cplan.finish == "real-split":
+        p, s = int(m.group(1)), int(m.group(2))
+        return (f"typeof({q}) IN ('integer', 'real') AND (CAST(printf('%.{s}f', {q}) AS REAL) <> {q} "
+                f"OR abs({q}) >= 1e{p - s})")
+    return None
+
+
+def misfits(source, plan) -> list[str]:
+    """Per designed column, the values its ORM type would refuse or round: count and the first rowid, in one
+    line each (checked before anything is written)."""
+    out = []
+    for tp in plan.tables:
+        for c in tp.columns:
+            cond = _misfit_sql(c) if c.rule.startswith(f"{plan.options.design.orm.name}-") else None
+            if cond is None:
+                continue
+            rowid = "NULL" if tp.table.without_rowid else "min(rowid)"
+            n, first = source.query(f"SELECT count(*), {rowid} FROM {qs(tp.name)} WHERE {cond}")[0]
+            if n:
+                at = f" (first at rowid {first})" if first is not None else ""
+                out.append(f"{tp.name}.{c.name}: {n} value(s) that {c.pg_type} would refuse or round{at}; "
+                           f"{c.reason.split(';')[0]}")
+    return out

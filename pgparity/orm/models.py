@@ -8,7 +8,7 @@
 The project is found as `-m orm` finds it (sides.importable: PYTHONPATH, else the current folder).
 
 What it cannot see: models that are not imported by the settings / module; columns the ORM does not
-map (they keep the file's own plan); a native enum's CREATE TYPE (its labels are kept as varchar).
+map (they keep the file's own plan). A native enum is created as the type SQLAlchemy names (CREATE TYPE).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class ModelColumn:
     pg_type: str  # as the ORM spells it on PostgreSQL
     field: str  # model and field, for the plan ('shop.Product.lead_time')
     kind: str  # the ORM's type name ('DurationField', 'Interval', 'AutoField', ...)
+    enum: tuple[str, ...] = ()  # a native enum's labels (pg_type is then the type's name)
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,8 @@ def sqlalchemy_models(spec: str) -> ModelTypes:
     for table in (t.table for t in tables):
         for c in table.columns:
             typ = c.type
-            if isinstance(typ, Enum) and typ.native_enum:  # CREATE TYPE is not made here: its labels as varchar
-                pg_type = f"varchar({typ.length})"
-            else:
-                pg_type = typ.compile(dialect=dialect).lower()
-            cols[(table.name.lower(), c.name.lower())] = ModelColumn(pg_type, f"{table.name}.{c.name}",
-                                                                     type(typ).__name__)
+            native = isinstance(typ, Enum) and typ.native_enum and typ.name
+            cols[(table.name.lower(), c.name.lower())] = ModelColumn(
+                typ.name if native else typ.compile(dialect=dialect).lower(), f"{table.name}.{c.name}",
+                type(typ).__name__, tuple(typ.enums) if native else ())
     return ModelTypes(f"--sqlalchemy-models {spec}", cols)

@@ -77,11 +77,12 @@ def sa_populated(path: Path, alembic: bool = False) -> Path:
     return path
 
 
-def checks(sqlite: Path, url: str, folder: Path, *extra) -> tuple[subprocess.CompletedProcess, dict]:
+def checks(sqlite: Path, url: str, folder: Path, *extra, env: dict | None = None
+           ) -> tuple[subprocess.CompletedProcess, dict]:
     """`pytest checks/` as a user runs it, hermetic: settings, reports and suites in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     res = run_checks_cli("-q", "--sqlite", sqlite, "--pg", url, "--reports", folder / "reports", "--examples", "200",
-                         *extra, cwd=folder)
+                         *extra, cwd=folder, env=env)
     summary = folder / "reports" / "summary.json"
     return res, json.loads(summary.read_text()) if summary.exists() else {}
 
@@ -90,8 +91,8 @@ def failing(summary: dict) -> list[str]:
     return [f"{f['check']}[{f['table']}]: {f.get('message', '')[:300]}" for f in summary.get("failures", [])]
 
 
-def assert_go(sqlite: Path, url: str, reports: Path, *extra) -> None:
-    res, summary = checks(sqlite, url, reports, *extra)
+def assert_go(sqlite: Path, url: str, reports: Path, *extra, env: dict | None = None) -> None:
+    res, summary = checks(sqlite, url, reports, *extra, env=env)
     assert res.returncode == 0 and summary.get("verdict") == "GO", (
         "pytest checks/ on a correct ORM copy: " + str(summary.get("verdict")) + "\n" + "\n".join(failing(summary))
         + "\n" + res.stdout[-3000:])

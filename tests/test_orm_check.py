@@ -181,6 +181,21 @@ def test_django_text_keys_under_a_locale_collation(server, django_sqlite, django
     assert summary["tables"]["sessions.Session"]["orm"]["summary"].startswith(f"{len(keys) + 1} object(s) read equal")
 
 
+def test_django_model_without_table_is_one_line_each(server, django_sqlite, django_pg, django_env, tmp_path):
+    """A model whose table is missing in PostgreSQL: its read stops with the database's error and its schema
+    says the table is missing, both without a traceback; the other models are still read."""
+    url = server.create(f"pgparity_tests_ormnotable_{os.getpid()}", template=loaded(django_pg, "migrate")["name"])
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute('DROP TABLE "Order Notes"')
+    res, summary = checks(django_sqlite, url, tmp_path, "-m", "orm", "-k", "Note or Order",
+                          "--django-settings", "djproj.settings")
+    assert "Traceback" not in res.stdout and res.returncode == 1, res.stdout[-3000:]
+    assert [x[1:4] for x in orm_findings(summary, "orm")] == [(None, None, "read-error")]
+    assert 'relation "Order Notes" does not exist' in orm_findings(summary, "orm")[0][4]
+    assert [x[:4] for x in orm_findings(summary, "orm_schema")] == [("shop.Note", None, None, "missing-table")]
+    assert summary["tables"]["shop.Order"]["orm"]["status"] == "passed"
+
+
 def test_no_orm_option_collects_nothing_and_says_why(django_sqlite, django_pg, tmp_path, monkeypatch):
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
     res, summary = checks(django_sqlite, loaded(django_pg, "migrate")["url"], tmp_path, "-m", "orm or counts")

@@ -35,10 +35,10 @@ def setup(module: str, sides: Sides, search: list[Path]) -> None:
     """Django configured from `module` with our two read-only aliases; the project found on sys.path or in `search`."""
     importable(module, search, "--django-settings")
     os.environ["DJANGO_SETTINGS_MODULE"] = module
-    import django
-    from django.conf import settings
-
     try:
+        import django
+        from django.conf import settings
+
         settings.DATABASES = {SQLITE: {"ENGINE": "django.db.backends.sqlite3", "NAME": sides.sqlite_uri,
                                        "OPTIONS": {"uri": True}},
                               PG: _pg_entry(sides.pg)}
@@ -88,14 +88,17 @@ class DjangoModel:
 
     def values(self, examples: int, redact: tuple[str, ...]) -> tuple[Tally, str | None]:
         """Every object and link of the model compared; an error reading either side is returned as text."""
-        from django.db import DatabaseError
+        from django.db import DatabaseError, connections
 
         tally = Tally(self.shape(redact), examples)
+        drivers = tuple(connections[a].Database.Error for a in (SQLITE, PG))
         try:
             diff_objects(tally, _objects(self.model, SQLITE), _objects(self.model, PG))
             for f in _auto_links(self.model):
                 diff_links(tally, f.name, f.related_model._meta.label, _links(f, SQLITE), _links(f, PG))
-        except (DatabaseError, OrderError) as exc:
+        except (DatabaseError, OrderError, *drivers) as exc:
+            while exc.__context__ is not None:  # Django closing a server-side cursor after the error raises anew
+                exc = exc.__context__
             return tally, f"{type(exc).__name__}: {_first_line(exc)}"
         return tally, None
 

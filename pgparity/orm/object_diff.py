@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ..verify.detail import REDACTED
@@ -76,8 +77,8 @@ def merge(source: Iterable[tuple], target: Iterable[tuple]) -> Iterator[tuple[tu
         yield from _merge(_ordered(iter(source), "SQLite"), _ordered(iter(target), "PostgreSQL"))
     finally:
         for rows in (source, target):
-            if hasattr(rows, "close"):
-                rows.close()
+            with suppress(Exception):  # after a failed read its cursor may be gone: the first error is the one said
+                getattr(rows, "close", lambda: None)()
 
 
 def _merge(src: Iterator[tuple], dst: Iterator[tuple]) -> Iterator[tuple[tuple | None, tuple | None]]:

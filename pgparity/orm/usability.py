@@ -133,8 +133,9 @@ def check_usability(check: str, label: str, expected: list[Expected], catalog: d
     for x in expected:
         tname = match_name(x.table, list(catalog))
         if tname is None:
-            findings.append(Finding(f"{label}.{x.field}: table {x.table} missing in PostgreSQL schema {schema}",
-                                    x.field, "missing-table"))
+            said = f"{label}: table {x.table} missing in PostgreSQL schema {schema}"
+            if all(f.text != said for f in findings):
+                findings.append(Finding(said, None, "missing-table"))
             continue
         col = catalog[tname].column(x.column)
         if col is None:

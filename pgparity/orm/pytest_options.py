@@ -84,30 +84,43 @@ def pytest_configure(config: pytest.Config) -> None:
     if COMPARISON not in config.stash:
         return
     cmp = config.stash[COMPARISON]
-    django = config.getoption("--django-settings", None) or os.environ.get("DJANGO_SETTINGS_MODULE")
+    asked = "orm" in (config.getoption("-m") or "")
+    option = config.getoption("--django-settings", None)
+    django = option or os.environ.get("DJANGO_SETTINGS_MODULE")
     sa = config.getoption("--sqlalchemy-models", None)
     if not django and not sa:
-        note = _not_run_note(cmp, "orm" in (config.getoption("-m") or ""))
+        note = _not_run_note(cmp, asked)
         config.stash[NOTES] += [note] if note else []
         return
-    from .sides import OrmSetupError, Sides
+    from .sides import OrmSetupError
 
-    search = [Path.cwd(), config.rootpath]
     try:
-        if django:
-            from . import django_read
-
-            django_read.setup(django, Sides.of(cmp), search)
-            config.stash[MODELS] += [OrmModel("Django", m) for m in django_read.models()]
-        if sa:
-            from . import sa_read
-
-            config.stash[MODELS] += [OrmModel("SQLAlchemy", t) for t in sa_read.load(sa, search)]
+        config.stash[MODELS] = _selected(_models(cmp, django, sa, [Path.cwd(), config.rootpath]),
+                                         config.stash[SETTINGS])
     except OrmSetupError as exc:
-        raise pytest.UsageError(f"pgparity: {exc}") from None
-    config.stash[MODELS] = _selected(config.stash[MODELS], config.stash[SETTINGS])
+        if option or sa or asked:
+            raise pytest.UsageError(f"pgparity: {exc}") from None
+        # only the environment named a settings module, and the run did not ask for -m orm: say it, do not stop
+        config.stash[NOTES].append(f"orm: not run: DJANGO_SETTINGS_MODULE={django} cannot be used ({exc})")
+        return
     orms = " and ".join(o for o in ("Django", "SQLAlchemy") if any(m.orm == o for m in config.stash[MODELS]))
     config.stash[NOTES].append(f"orm: {len(config.stash[MODELS])} model(s) read through {orms} (-m orm)")
+
+
+def _models(cmp, django: str | None, sa: str | None, search: list[Path]) -> list[OrmModel]:
+    from .sides import Sides
+
+    models = []
+    if django:
+        from . import django_read
+
+        django_read.setup(django, Sides.of(cmp), search)
+        models += [OrmModel("Django", m) for m in django_read.models()]
+    if sa:
+        from . import sa_read
+
+        models += [OrmModel("SQLAlchemy", t) for t in sa_read.load(sa, search)]
+    return models
 
 
 def _selected(models: list[OrmModel], settings: dict) -> list[OrmModel]:

@@ -1,5 +1,5 @@
-"""Build tiny real SQLite files for one test (a few statements, then the file's path), and read the
-objects check's findings on them."""
+"""Build tiny real SQLite files for one test (a few statements, then the file's path), and read back what
+a test asserts on: a column's PostgreSQL type, the objects check's findings."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def crashed_mid_write(db: Path, table: str, columns: int, rows: int, update: str
               "os._exit(0)\n")
     subprocess.run([sys.executable, "-c", script], check=True)
     return db
+
+
+def column_type(t, table: str, column: str) -> str:
+    """The PostgreSQL type of `table`.`column` in target `t`, as format_type() spells it."""
+    return t.sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                 "AND attname = %s", (t.q(table), column))[0][0]
 
 
 def objects_outcomes(path: Path, t) -> dict[str, Outcome]:

@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from tests.build import findings, objects_outcomes, sqlite_file
+from tests.build import column_type, findings, objects_outcomes, sqlite_file
 from tests.checking import failures, run_checks
 from tests.demo_port import port_demo_trigger
 from tests.helpers import migrate
@@ -49,11 +49,6 @@ def _failed(path, t) -> dict:
     return failures(run_checks(path, t.url, t.schema))
 
 
-def _type(t, table: str, column: str) -> str:
-    return t.sql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
-                 "AND attname = %s", (t.q(table), column))[0][0]
-
-
 def test_glob_and_like_checks_carried_with_their_meaning(tmp_path, target):
     path = _sqlite(tmp_path / "c.db",
                    "CREATE TABLE code (id INTEGER PRIMARY KEY, name TEXT CHECK (name GLOB '[A-Z]*'), "
@@ -88,7 +83,7 @@ def test_django_json_valid_text_column_with_scalars_lands_as_jsonb(tmp_path, tar
                    "('true'), ('false'), ('null'), (NULL)")
     prep = migrate(path, target)
     assert not prep.plan.not_migrated
-    assert _type(target, "app_item", "data") == "jsonb"
+    assert column_type(target, "app_item", "data") == "jsonb"
     assert target.sql(f"SELECT jsonb_typeof(data) FROM {target.q('app_item')} ORDER BY id") == [
         ("object",), ("array",), ("number",), ("number",), ("string",), ("boolean",), ("boolean",), ("null",),
         (None,)]
@@ -100,15 +95,15 @@ def test_declared_time_lands_as_time(tmp_path, target):
                    "INSERT INTO slot (opens, odd) VALUES ('09:30', '09:30'), ('17:45:10', 'noon'), "
                    "('08:00:00.250000', NULL)")
     migrate(path, target)
-    assert _type(target, "slot", "opens") == "time without time zone"
-    assert _type(target, "slot", "odd") == "text"
+    assert column_type(target, "slot", "opens") == "time without time zone"
+    assert column_type(target, "slot", "odd") == "text"
     assert _failed(path, target) == {}
 
 
 def test_empty_declared_time_is_time(tmp_path, target):
     path = _sqlite(tmp_path / "t.db", "CREATE TABLE slot (id INTEGER PRIMARY KEY, opens TIME)")
     migrate(path, target)
-    assert _type(target, "slot", "opens") == "time without time zone"
+    assert column_type(target, "slot", "opens") == "time without time zone"
 
 
 def test_role_with_create_on_the_schema_only_can_migrate(demo_db, target):

@@ -9,16 +9,8 @@ import pytest
 from pgparity.defaults import translate_default
 from pgparity.source import SqliteSource
 from pgparity.verify.rules import Settings, canonical_source, infer, split_raw
-from tests.build import sqlite_file
+from tests.build import column_type, sqlite_file
 from tests.helpers import migrate
-
-
-def _col_type(target, table, column):
-    return target.sql("SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                      "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                      "WHERE n.nspname = %s AND c.relname = %s AND a.attname = %s",
-                      (target.schema, table, column))[0][0]
-
 
 CASES = [
     # declared, values, expected PostgreSQL type, expected first value
@@ -55,7 +47,7 @@ def test_type_rule(tmp_path, target, declared, values, pg_type, first):
     path = sqlite_file(tmp_path, f"CREATE TABLE t (id INTEGER PRIMARY KEY, v {declared});",
                        {"t": [(i, v) for i, v in enumerate(values, 1)]})
     migrate(path, target)
-    assert _col_type(target, "t", "v") == pg_type
+    assert column_type(target, "t", "v") == pg_type
     got = target.sql(f"SELECT v FROM {target.q('t')} ORDER BY id")[0][0]
     if isinstance(got, memoryview):
         got = bytes(got)

@@ -229,6 +229,9 @@ def _orm_first(args: argparse.Namespace, say) -> Orm | None:
                              "(django_migrations, alembic_version, schema_migrations) in this file")
         return None
     say(f"ORM    {orm.line()}")
+    if args.data_only and args.design_schema:
+        raise UsageError("--design-schema designs the tables of a full migration; with --data-only the schema is "
+                         f"already there (made by {orm.label}): leave one out")
     if args.data_only or args.design_schema:
         return orm
     raise UsageError(f"{args.sqlite} was made by {orm.label}: a full migration designs the schema from the values, not "

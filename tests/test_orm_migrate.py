@@ -91,6 +91,8 @@ def test_django_full_migration_refused_with_django_steps(server, django_sqlite):
                            '-m "not drift"', "-m orm --django-settings", "--design-schema")
     assert "django_migrations: apps admin (3), auth (12), contenttypes (2), sessions (1), shop (2)" in lines[0]
     assert tables(url) == []
+    both = migrate(django_sqlite, "--pg", url, "--data-only", "--design-schema")
+    assert both.returncode == 2 and "--design-schema designs the tables of a full migration" in both.stderr
 
 
 def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_path):
@@ -129,6 +131,7 @@ def test_django_design_from_the_file_alone_says_what_it_cannot_know(django_sqlit
         assert any(ln.startswith(f"--   {column}: ") and f"-> {pg_type}  rule django-" in ln
                    for ln in plan.splitlines()), (column, pg_type)
     assert "shop_product.lead_time: declared 'bigint' is" in res.stderr and "--django-settings" in res.stderr
+    assert "declared 'decimal' is DecimalField (its parameters are in the models only: --django-settings)" in plan
     assert '"lead_time" bigint' in plan
 
 
@@ -223,6 +226,7 @@ def test_rails_design_schema_gives_the_postgresql_adapters_types(server, rails_s
                         "FROM users ORDER BY id") == [
         (True, "12.50", "dark", "09:30:00.25", "2024-03-01 10:00:00.123456"), (False, None, None, None,
                                                                                  "2024-03-02 11:00:00")]
+    assert column_types(url, "posts")["user_id"] == "bigint"  # t.references: integer in SQLite, bigint in PostgreSQL
     assert pg_rows(url, "SELECT count(*) FROM schema_migrations") == [(2,)]
     # the next insert, as Rails makes it (no id given), gets the next key
     assert pg_rows(url, "INSERT INTO users (email, created_at, updated_at) VALUES ('c@example.com', now(), now()) "

@@ -70,7 +70,9 @@ def django_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
     for name, lite in Lite.data_types.items():
         pg = Pg.data_types.get(name)
         if isinstance(lite, str) and isinstance(pg, str) and "%(" not in lite:
-            out.setdefault(lite.lower(), []).append((name, pg.split("(%")[0]))
+            # a PostgreSQL spelling with parameters the SQLite one dropped (DecimalField's digits): said
+            said = name + (" (its parameters are in the models only: --django-settings)" if "%(" in pg else "")
+            out.setdefault(lite.lower(), []).append((said, pg.split("(%")[0]))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -137,11 +139,13 @@ def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool
     readings = {"django": django_spellings, "alembic": sqlalchemy_spellings}.get(name, lambda: RAILS)().get(spelled)
     if not readings:
         return None
+    fk = any(col.name.lower() in (c.lower() for c in f.from_columns) for f in table.foreign_keys)
     if name == "django":
-        fk = any(col.name.lower() in (c.lower() for c in f.from_columns) for f in table.foreign_keys)
         readings = _django_readings(readings, rowid_alias, json_checked, fk)
     if rowid_alias and name != "django":
         readings = [("primary key", "integer" if name == "alembic" else "bigint")]
+    elif name == "rails" and fk and spelled == "integer":  # t.references: SQLite says integer, PostgreSQL bigint
+        readings = [("a reference to a bigint key", "bigint")]
     targets = sorted({pg for _, pg in readings})
     kinds = " or ".join(k for k, _ in readings)
     if len(targets) == 1:

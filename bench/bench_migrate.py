@@ -12,9 +12,9 @@ sequences, and ANALYZE (its command file is printed in the results). What each r
 in the target afterwards (rows, keys, FKs, indexes), so a tool that skipped work cannot look faster.
 pgloader is a peer for the measurement only: without it the script measures migrate.py alone.
 
-A second, smaller measurement: PostgreSQL's own cost of COPY FROM for the largest table in CSV (what
-migrate.py sends) and in BINARY, the same rows streamed from files PostgreSQL wrote itself (server
-side only: the client's work of producing either format is not in it).
+COPY BINARY against CSV is measured twice: the whole of migrate.py with binary off (PGPARITY_COPY_FORMAT=csv,
+the same code sending every table as CSV), and PostgreSQL's own cost of COPY FROM for the largest table in
+each format, the same rows streamed from files PostgreSQL wrote itself (server side only).
 
 Cannot see: other machines, other table shapes (wide text, many small tables), network latency
 between client and server (both run on this machine), or pgloader's tuning options beyond its defaults.
@@ -50,6 +50,7 @@ from bench.common import (  # noqa: E402
     parser,
     sqlite_tables,
 )
+from pgparity.load import COPY_FORMAT_ENV  # noqa: E402
 
 PGLOADER_LOAD = """LOAD DATABASE
      FROM sqlite://{db}
@@ -70,16 +71,19 @@ def main() -> int:
     pgloader = shutil.which("pgloader")
     ours_db, peer_db = f"{args.db_prefix}_migrate", f"{args.db_prefix}_pgloader"
     ours: list[Run] = []
+    csv: list[Run] = []
     peer: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
-            reports = Path(tmp) / f"reports{i}"
-            url = fresh_db(args.pg, ours_db)
-            run = measure([PY, str(ROOT / "migrate.py"), str(db), "--pg", url, "-q", "--reports", str(reports)])
-            _check(run, "migrate.py")
-            run.extra = {"manifest": json.loads((reports / "migration.json").read_text()),
-                         "target": produced(url)}
-            ours.append(run)
+            for runs, env in ((ours, {}), (csv, {COPY_FORMAT_ENV: "csv"})):
+                reports = Path(tmp) / f"reports{i}{len(env)}"
+                url = fresh_db(args.pg, ours_db)
+                run = measure([PY, str(ROOT / "migrate.py"), str(db), "--pg", url, "-q", "--reports", str(reports)],
+                              env=env)
+                _check(run, "migrate.py")
+                run.extra = {"manifest": json.loads((reports / "migration.json").read_text()),
+                             "target": produced(url)}
+                runs.append(run)
             if pgloader:
                 url = fresh_db(args.pg, peer_db)
                 cmd_file = Path(tmp) / "demo.load"
@@ -91,7 +95,7 @@ def main() -> int:
         copy_formats = copy_format_costs(args.pg, ours_db, "shipped_items", args.repeat)
     if args.drop:
         drop_dbs(args.pg, [ours_db, peer_db])
-    text = report(args, db, load_before, ours, peer, pgloader, copy_formats)
+    text = report(args, db, load_before, ours, csv, peer, pgloader, copy_formats)
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
@@ -161,8 +165,8 @@ def copy_format_costs(admin_url: str, db: str, table: str, repeat: int) -> dict[
     return out
 
 
-def report(args, db: Path, load_before: float, ours: list[Run], peer: list[Run], pgloader: str | None,
-           copy_formats: dict[str, float]) -> str:
+def report(args, db: Path, load_before: float, ours: list[Run], csv: list[Run], peer: list[Run],
+           pgloader: str | None, copy_formats: dict[str, float]) -> str:
     tables = sqlite_tables(db)
     total = _source_rows(db, tables)
     notes = list(args.note)
@@ -173,11 +177,13 @@ def report(args, db: Path, load_before: float, ours: list[Run], peer: list[Run],
                    f" {total:,} rows in {len(tables)} tables)",
                    f"python bench/bench_migrate.py --rows {args.rows} --pg <url>", notes, load_before, args.pg)
     mine = median(ours)
-    rows = [("pgparity migrate.py", ours, mine)]
+    rows = [("pgparity migrate.py", ours, mine),
+            (f"migrate.py, every table as CSV ({COPY_FORMAT_ENV}=csv)", csv, median(csv))]
     if peer:
         rows.append((f"pgloader {_pgloader_version(pgloader)}", peer, median(peer)))
-    lines += [f"Median of {args.repeat} runs per tool, alternating (migrate.py, pgloader, migrate.py, ...), each "
-              "into a fresh database.", "",
+    lines += [f"Median of {args.repeat} runs per tool, alternating (migrate.py, migrate.py CSV-only, pgloader, "
+              "migrate.py, ...), each into a fresh database. migrate.py sends a table as COPY BINARY when every "
+              "column has an exact binary form, else as CSV; the CSV-only row is the same code with binary off.", "",
               "| tool | wall s (median) | all runs s | peak RSS MiB | rows loaded | PK / UNIQUE / FK / CHECK | "
               "indexes | sequences | tables analyzed | wall vs pgloader |",
               "|---|---:|---|---:|---:|---|---:|---:|---:|---:|"]
@@ -192,11 +198,11 @@ def report(args, db: Path, load_before: float, ours: list[Run], peer: list[Run],
               "pgloader makes UNIQUE indexes where migrate.py makes UNIQUE constraints (both counted under "
               "indexes) and does not carry SQLite's CHECKs or views; migrate.py also checks FK orphans, NUL and "
               "UTF-8 before writing, and everything runs in one transaction.", ""]
-    lines += _phases(mine.extra["manifest"])
+    lines += _phases(mine.extra["manifest"], median(csv).extra["manifest"])
     if copy_formats:
         lines += ["", "## COPY format, PostgreSQL's side (shipped_items)", "",
                   "| format | COPY FROM s (median) | bytes streamed MiB |", "|---|---:|---:|",
-                  f"| CSV (what migrate.py sends) | {copy_formats['csv']:.2f} | {copy_formats['csv_mib']:.0f} |",
+                  f"| CSV | {copy_formats['csv']:.2f} | {copy_formats['csv_mib']:.0f} |",
                   f"| BINARY | {copy_formats['binary']:.2f} | {copy_formats['binary_mib']:.0f} |", "",
                   "Server side only, from files PostgreSQL wrote with COPY TO: the client's cost of producing each "
                   "format is not in these figures."]
@@ -207,14 +213,18 @@ def report(args, db: Path, load_before: float, ours: list[Run], peer: list[Run],
     return "\n".join(lines) + "\n"
 
 
-def _phases(manifest: dict) -> list[str]:
-    """migrate.py's phases from the manifest of its median run; COPY per table under it."""
-    lines = ["## migrate.py phases (manifest of the median run)", "", "| phase | seconds |", "|---|---:|"]
-    lines += [f"| {name} | {secs:.2f} |" for name, secs in manifest.get("phases", {}).items()]
-    big = sorted(manifest["tables"], key=lambda t: -t["seconds"])[:4]
-    lines += ["", "COPY per table (largest): " + ", ".join(f"{t['table']} {t['rows_written']:,} rows "
-                                                          f"{t['seconds']:.2f} s" for t in big) + "  ",
-              f"Whole run as the manifest times it: {manifest['seconds']:.2f} s (process start and imports are "
+def _phases(manifest: dict, csv: dict) -> list[str]:
+    """migrate.py's phases from the manifests of its median runs (as shipped, and CSV only); COPY per table."""
+    lines = ["## migrate.py phases (manifests of the median runs)", "",
+             "| phase | seconds | seconds, CSV only |", "|---|---:|---:|"]
+    lines += [f"| {name} | {secs:.2f} | {csv.get('phases', {}).get(name, 0):.2f} |"
+              for name, secs in manifest.get("phases", {}).items()]
+    other = {t["table"]: t for t in csv["tables"]}
+    lines += ["", "| COPY of table | rows | format | seconds | seconds, CSV only |", "|---|---:|---|---:|---:|"]
+    lines += [f"| {t['table']} | {t['rows_written']:,} | {t.get('copy_format', 'csv')} | {t['seconds']:.2f} | "
+              f"{other[t['table']]['seconds']:.2f} |"
+              for t in sorted(manifest["tables"], key=lambda t: -t["rows_written"])[:6]]
+    lines += ["", f"Whole run as the manifest times it: {manifest['seconds']:.2f} s (process start and imports are "
               "outside it)."]
     return lines
 

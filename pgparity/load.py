@@ -6,6 +6,7 @@ Any failure rolls everything back, so the target is exactly as it was before the
 from __future__ import annotations
 
 import io
+import os
 import queue
 import threading
 import time
@@ -13,7 +14,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import psycopg2
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import ddl
@@ -35,6 +39,7 @@ class TableResult:
     rows_read: int = 0
     rows_written: int = 0
     seconds: float = 0.0
+    copy_format: str = "csv"  # 'binary' or 'csv': how the rows went to PostgreSQL
 
 
 @dataclass
@@ -70,11 +75,140 @@ def _pg_message(exc: BaseException) -> str:
     return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
+# ---------------------------------------------------------------- COPY BINARY, built vectorised from Arrow
+
+COPY_FORMAT_ENV = "PGPARITY_COPY_FORMAT"  # 'csv': every table as CSV (the bench's comparison; tests)
+_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
+_TRAILER = b"\xff\xff"
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01, PostgreSQL's epoch, in microseconds since 1970
+_PLAIN_TS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$"
+_WIDTH = {"int8": 8, "float8": 8, "bool": 1, "timestamp": 8}
+
+
+def binary_kinds(tp: TablePlan, profiles: dict | None) -> list[str] | None:
+    """How binary COPY sends each column ('int8', 'float8', 'bool', 'text', 'timestamp'), or None: some
+    column has no exact binary form here, and the table goes as CSV (PostgreSQL parses the text).
+
+    Binary is used only where the value PostgreSQL receives is the one its text input would give:
+    bigint from integers, double precision from reals, boolean from 0/1, text/varchar from text
+    (PostgreSQL still checks UTF-8 and varchar length), timestamp from texts that are all valid and all
+    of the one plain form 'YYYY-MM-DD HH:MM:SS[.ffffff]' (the profile counts them), jsonb from its text
+    (PostgreSQL's jsonb_recv parses it as jsonb_in does), bytea from the plan's '\\x' hex text, decoded."""
+    if profiles is None or os.environ.get(COPY_FORMAT_ENV, "").lower() == "csv":
+        return None
+    kinds = []
+    for c in tp.columns:
+        if c.finish != "none" or len(c.select) != 1:
+            return None
+        read, pg, prof = c.select[0][1], c.pg_type.lower(), profiles.get(c.name)
+        if pg == "bigint" and read == "int":
+            kinds.append("int8")
+        elif pg == "double precision" and read == "real":
+            kinds.append("float8")
+        elif pg == "boolean" and read == "int":
+            kinds.append("bool")
+        elif (pg == "text" or pg.startswith(("varchar", "character varying"))) and read == "text":
+            kinds.append("text")
+        elif pg in ("jsonb", "bytea") and read == "text":  # jsonb: its text after a version byte; bytea: '\x' hex
+            kinds.append(pg)
+        elif (pg in ("timestamp", "timestamp without time zone") and read == "text" and prof is not None
+              and prof.non_null == prof.texts == prof.ts_texts == prof.ts_plain):
+            kinds.append("timestamp")
+        else:
+            return None
+    return kinds
+
+
+def binary_rows(batch: pa.RecordBatch, kinds: list[str], table: str) -> bytes:
+    """The batch's rows in COPY BINARY tuple format (no header or trailer), built with numpy: per row
+    a 16-bit field count, per field a 32-bit length (-1 for NULL) and the value in network byte order."""
+    n = batch.num_rows
+    fields = [_field(batch.column(j), kind, f"{table}.{batch.schema.names[j]}") for j, kind in enumerate(kinds)]
+    sizes = np.full(n, 2, np.int64)
+    for lengths, _ in fields:
+        sizes += 4 + np.maximum(lengths, 0)
+    starts = np.zeros(n, np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    out = np.empty(int(sizes.sum()), np.uint8)
+    count = np.array([len(kinds)], ">i2").view(np.uint8)
+    out[starts] = count[0]
+    out[starts + 1] = count[1]
+    pos = starts + 2
+    for (lengths, payload), kind in zip(fields, kinds):
+        out[pos[:, None] + np.arange(4)] = lengths.astype(">i4").view(np.uint8).reshape(n, 4)
+        valid = lengths >= 0
+        first = pos[valid] + 4
+        size = lengths[valid]
+        if kind == "jsonb":  # jsonb's binary form: version 1, then the text
+            out[first] = 1
+            first, size = first + 1, size - 1
+        if payload.size:
+            # each payload byte goes to its value's place: the value's start plus its offset in the value
+            begin = np.cumsum(size) - size
+            out[np.repeat(first - begin, size) + np.arange(payload.size)] = payload
+        pos = pos + 4 + np.maximum(lengths, 0)
+    return out.tobytes()
+
+
+_HEX = np.full(256, 255, np.uint8)
+_HEX[np.frombuffer(b"0123456789ABCDEFabcdef", np.uint8)] = [*range(16), *range(10, 16)]
+
+
+def _unhex(text: np.ndarray, starts: np.ndarray, sizes: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of '\\x'-prefixed hex texts (concatenated `text`, value i at starts[i], sizes[i] long)."""
+    heads = starts[:-1]
+    if sizes.size and ((sizes < 2).any() or (sizes % 2).any() or (text[heads] != ord("\\")).any()
+                       or (text[heads + 1] != ord("x")).any()):
+        raise TargetError(f"{where}: a bytea value is not '\\x' hex text; nothing was committed")
+    keep = np.ones(text.size, bool)
+    keep[heads] = False
+    keep[heads + 1] = False
+    nibbles = _HEX[text[keep]]
+    if (nibbles == 255).any():
+        raise TargetError(f"{where}: a bytea value is not '\\x' hex text; nothing was committed")
+    return (nibbles[0::2] << 4) | nibbles[1::2], (sizes - 2) // 2
+
+
+def _field(arr: pa.Array, kind: str, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """(payload length per row, -1 for NULL; the non-NULL payloads concatenated, as bytes)."""
+    valid = np.asarray(arr.is_valid()) if arr.null_count else np.ones(len(arr), bool)
+    present = arr.filter(pa.array(valid)) if arr.null_count else arr
+    if kind in ("text", "jsonb", "bytea"):
+        width = 8 if pa.types.is_large_string(present.type) else 4
+        offsets = np.frombuffer(present.buffers()[1], f"<i{width}", len(present) + 1, present.offset * width)
+        offsets = offsets.astype(np.int64)
+        data = np.frombuffer(present.buffers()[2] or b"", np.uint8)[offsets[0]:offsets[-1]] if len(present) \
+            else np.empty(0, np.uint8)
+        sizes = np.diff(offsets)
+        if kind == "bytea":
+            data, sizes = _unhex(data, offsets - offsets[0], sizes, where)
+        lengths = np.full(len(arr), -1, np.int64)
+        lengths[valid] = sizes + (kind == "jsonb")
+        return lengths, data
+    lengths = np.where(valid, _WIDTH[kind], -1).astype(np.int64)
+    values = present.to_numpy(zero_copy_only=False)
+    if kind == "int8":
+        payload = values.astype(">i8")
+    elif kind == "float8":
+        payload = values.astype(">f8")
+    elif kind == "bool":
+        if values.size and not np.isin(values, (0, 1)).all():
+            bad = values[~np.isin(values, (0, 1))][0]
+            raise TargetError(f"{where}: {bad} is not a boolean (0 or 1); nothing was committed")
+        payload = values.astype(np.uint8)
+    else:  # timestamp: the plain form, checked again here, parsed by Arrow, shifted to PostgreSQL's epoch
+        if pc.all(pc.match_substring_regex(present, _PLAIN_TS)).as_py() not in (True, None):
+            raise TargetError(f"{where}: a timestamp text changed form during the load; nothing was committed")
+        micros = pc.cast(present, pa.timestamp("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        payload = (micros - _PG_EPOCH_US).astype(">i8")
+    return lengths, payload.view(np.uint8).reshape(-1)
+
+
 _QUEUED = 8  # CSV chunks (one Arrow batch each, a few MiB) read ahead of COPY: memory bounded by a few batches
 
 
 class _Reader:
-    """One thread that reads the tables in load order and renders each batch as CSV for COPY.
+    """One thread that reads the tables in load order and renders each batch for COPY (BINARY or CSV).
 
     It runs ahead of PostgreSQL by at most `_QUEUED` chunks, crossing table boundaries: while the
     server parses one table's COPY or builds its keys, the next table is already being read (SQLite
@@ -82,22 +216,30 @@ class _Reader:
     SQLite connection until `close()`.
     """
 
-    def __init__(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions):
+    def __init__(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
+                 kinds: list[list[str] | None]):
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._produce, args=(src, tables, opts), daemon=True)
+        self._thread = threading.Thread(target=self._produce, args=(src, tables, opts, kinds), daemon=True)
         self._thread.start()
 
-    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions) -> None:
+    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
+                 kinds: list[list[str] | None]) -> None:
         wopts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         try:
             for i, tp in enumerate(tables):
+                if kinds[i] and not self._put((i, _HEADER, 0)):
+                    return
                 for batch in read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz):
-                    sink = io.BytesIO()
-                    pacsv.write_csv(batch, sink, wopts)
-                    if not self._put((i, sink.getvalue(), batch.num_rows)):
+                    if kinds[i]:
+                        chunk = binary_rows(batch, kinds[i], tp.name)
+                    else:
+                        sink = io.BytesIO()
+                        pacsv.write_csv(batch, sink, wopts)
+                        chunk = sink.getvalue()
+                    if not self._put((i, chunk, batch.num_rows)):
                         return
-                if not self._put((i, None, 0)):  # this table is complete
+                if (kinds[i] and not self._put((i, _TRAILER, 0))) or not self._put((i, None, 0)):  # complete
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the COPY side and raised there
             self._put((-1, exc, 0))
@@ -120,7 +262,7 @@ class _Reader:
         self._thread.join()
 
 
-class _CsvStream(io.RawIOBase):
+class _CopyStream(io.RawIOBase):
     """The file-like object one table's COPY reads: that table's chunks from the shared reader."""
 
     def __init__(self, reader: _Reader, index: int, on_rows: Callable[[int], None]):
@@ -146,7 +288,8 @@ class _CsvStream(io.RawIOBase):
                 if index != self._index:  # cannot happen: tables are read and copied in one order
                     raise RuntimeError(f"COPY of table #{self._index} got rows of table #{index}")
                 self._chunk, self._pos = item, 0
-                self._on_rows(rows)
+                if rows:
+                    self._on_rows(rows)
         if self._pos == 0 and (size < 0 or size >= len(self._chunk)):
             out = self._chunk  # the whole chunk, not copied
         else:
@@ -187,12 +330,14 @@ def transaction(url: str, step: list[str]):
 
 
 def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
-         fail_after_table: str | None = None, phases: dict[str, float] | None = None) -> LoadResult:
+         fail_after_table: str | None = None, phases: dict[str, float] | None = None,
+         profiles: dict | None = None) -> LoadResult:
     """Run the whole migration in one transaction; roll back on any error.
 
     Each table's keys and indexes are built right after its COPY (the reader meanwhile reads the next
     table); CHECKs, views and FKs follow once every table is loaded. `phases`: seconds measured before
-    the load (read/profile, preflight), kept first in `result.phases`."""
+    the load (read/profile, preflight), kept first in `result.phases`. `profiles` (profile.profile_tables):
+    the tables whose values all have an exact binary form go as COPY BINARY; without them, all as CSV."""
     started = time.monotonic()
     result = LoadResult(phases=dict(phases or {}))
     clock = Phases(result.phases)
@@ -215,7 +360,8 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
                     _run(cur, stmt, result.notes)
 
         result.phases.update({"copy": 0.0, "keys/indexes": 0.0})  # in the order they are shown
-        result.tables = copy_tables(cur, src, plan.tables, plan.options.schema, opts, progress, step, after)
+        result.tables = copy_tables(cur, src, plan.tables, plan.options.schema, opts, progress, step, after,
+                                    profiles)
         result.phases["copy"] = round(sum(t.seconds for t in result.tables), 3)
         step[0] = "constraints"
         statements = rest + ddl.foreign_keys(plan, opts.orphans == "not-valid")
@@ -272,15 +418,18 @@ class Phases:
 
 def copy_tables(cur, src: SqliteSource, tables: list[TablePlan], schema: str, opts: LoadOptions,
                 progress: Progress | None, step: list[str],
-                after: Callable[[TablePlan, int], None] | None = None) -> list[TableResult]:
+                after: Callable[[TablePlan, int], None] | None = None,
+                profiles: dict | None = None) -> list[TableResult]:
     """COPY every table in the given order, one reader thread running ahead; `after(tp, i)` runs once
-    table i is loaded (its keys), while the reader is already on the next table."""
-    reader = _Reader(src, tables, opts)
+    table i is loaded (its keys), while the reader is already on the next table. With `profiles`, a table
+    whose every column has an exact binary form goes as COPY BINARY (see `binary_kinds`), else as CSV."""
+    kinds = [binary_kinds(tp, (profiles or {}).get(tp.name) if profiles is not None else None) for tp in tables]
+    reader = _Reader(src, tables, opts, kinds)
     out = []
     try:
         for i, tp in enumerate(tables):
             step[0] = tp.pg_name
-            out.append(_copy_table(cur, reader, i, tp, schema, progress))
+            out.append(_copy_table(cur, reader, i, tp, schema, progress, "binary" if kinds[i] else "csv"))
             if after:
                 after(tp, i)
     finally:
@@ -326,8 +475,8 @@ def _drop(cur, schema: str, names: list[str]) -> None:
 
 
 def _copy_table(cur, reader: _Reader, index: int, tp: TablePlan, schema: str,
-                progress: Progress | None) -> TableResult:
-    res = TableResult(tp.name, tp.pg_name)
+                progress: Progress | None, fmt: str) -> TableResult:
+    res = TableResult(tp.name, tp.pg_name, copy_format=fmt)
     t0 = time.monotonic()
 
     def on_rows(n: int) -> None:
@@ -338,9 +487,9 @@ def _copy_table(cur, reader: _Reader, index: int, tp: TablePlan, schema: str,
     if progress:
         progress(tp.name, 0, tp.rows)
     cols = ", ".join(qi(c.pg_name) for c in tp.columns)
-    stream = _CsvStream(reader, index, on_rows)
+    stream = _CopyStream(reader, index, on_rows)
     try:
-        cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT csv)", stream,
+        cur.copy_expert(f"COPY {qname(schema, tp.pg_name)} ({cols}) FROM STDIN WITH (FORMAT {fmt})", stream,
                         size=1 << 23)
     except psycopg2.Error:
         if stream.error is not None:  # the reader refused (bad bytes) or failed: say that, not COPY's echo

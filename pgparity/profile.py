@@ -40,6 +40,7 @@ class ColumnProfile:
     json_texts: int  # text values that are JSON objects or arrays
     scale_misfits: int  # numbers that do not fit the declared NUMERIC scale
     time_texts: int = 0  # text values that are a time of day HH:MM[:SS[.ffffff]] (counted for declared TIME)
+    ts_plain: int = 0  # text values of the one plain form 'YYYY-MM-DD HH:MM:SS[.ffffff]' (declared timestamps)
 
     @property
     def non_null(self) -> int:
@@ -54,6 +55,16 @@ def ts_valid_sql(c: str) -> str:
     """
     return (f"(CASE WHEN typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' "
             f"THEN coalesce(date({c}) = substr({c},1,10), 0) ELSE 0 END)")
+
+
+def plain_ts_sql(c: str) -> str:
+    """SQLite condition: the text `c` has the one plain timestamp form 'YYYY-MM-DD HH:MM:SS[.f]' (1 to 6
+    fraction digits, year 0001 on, hour 00-23, no zone), the form the load can turn into PostgreSQL's
+    binary timestamp exactly. Only the shape is tested: whether the date exists is `ts_valid_sql`'s."""
+    d = "[0-9]"
+    return (f"({c} GLOB '{d * 4}-{d * 2}-{d * 2} [0-2]{d}:[0-5]{d}:[0-5]{d}*' AND {c} >= '0001' "
+            f"AND substr({c},12,2) <= '23' AND (length({c}) = 19 OR (length({c}) BETWEEN 21 AND 26 "
+            f"AND substr({c},20,1) = '.' AND NOT substr({c},21) GLOB '*[^0-9]*')))")
 
 
 _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
@@ -86,6 +97,8 @@ def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
         zoned = f"(substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' OR substr({c},-1) = 'Z')"
         out += [("ts_texts+ts_zoned", f"sum(CASE WHEN {ok} THEN 1 + ({zoned}) * {_PACK} ELSE 0 END)"),
                 ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
+    if kind == "timestamp":
+        out.append(("ts_plain", f"sum({is_text} AND {plain_ts_sql(c)})"))
     if kind == "json":
         out.append(("json_texts", f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))"))
     if re.fullmatch(r"\s*TIME\b.*", declared, re.I) and "STAMP" not in declared.upper():

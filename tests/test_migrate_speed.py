@@ -80,3 +80,59 @@ def test_bad_bytes_late_in_the_last_table_leave_nothing(tmp_path, target):
     assert "nothing was committed" in res.stderr
     assert "Traceback" not in res.stderr
     assert target.tables() == before == []
+
+
+def _edge_db(tmp_path):
+    """Values at the edges of each binary form, NULL in every column, and a table that must stay CSV."""
+    db = tmp_path / "edges.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE plain (id INTEGER PRIMARY KEY, big INTEGER, r REAL, b BOOLEAN, t TEXT, "
+                "v VARCHAR(5), ts DATETIME, j JSON, bl BLOB)")
+    con.executemany("INSERT INTO plain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (1, -9223372036854775808, -0.0, 0, "", "abcde", "0001-01-01 00:00:00", '{"a": [1, 2.50, "ü"], "a": 0}',
+         b""),
+        (2, 9223372036854775807, 1e308, 1, "Ünïcödé 🙂 \"q\",\n", "ä", "1969-12-31 23:59:59.999999", " [ ] ",
+         bytes(range(256))),
+        (3, None, None, None, None, None, None, None, None),
+        (4, 0, 0.1 + 0.2, 1, "x" * 5000, "", "2024-02-29 12:00:00.5", '{"n": 1e400}', b"\x00"),
+        (5, 42, float("inf"), 0, "\\N", None, "9999-12-31 23:59:59.123", '[{"k": null}]', b"\\x41"),
+    ])
+    con.execute("CREATE TABLE other (id INTEGER PRIMARY KEY, ts DATETIME, n NUMERIC(5,2))")
+    con.executemany("INSERT INTO other VALUES (?, ?, ?)", [(1, "2024-01-01T10:00:00", 1.25), (2, None, None)])
+    con.commit()
+    con.close()
+    return db
+
+
+def test_binary_and_csv_copies_give_identical_tables(tmp_path, target, pg_url):
+    from tests.conftest import Target
+
+    db = _edge_db(tmp_path)
+    csv_target = Target(pg_url)
+    try:
+        res = _migrate(db, target, tmp_path, "-q")
+        assert res.returncode == 0, res.stderr
+        formats = {t["table"]: t["copy_format"]
+                   for t in json.loads((tmp_path / "rep" / "migration.json").read_text())["tables"]}
+        assert formats == {"plain": "binary", "other": "csv"}  # 'T' timestamps and numeric stay CSV
+        res = run_cli(db, "--pg", pg_url, "--pg-schema", csv_target.schema, "--reports", tmp_path / "rep2", "-q",
+                      env={"PGPARITY_COPY_FORMAT": "csv"})
+        assert res.returncode == 0, res.stderr
+        formats = {t["table"]: t["copy_format"]
+                   for t in json.loads((tmp_path / "rep2" / "migration.json").read_text())["tables"]}
+        assert formats == {"plain": "csv", "other": "csv"}
+        for table in ("plain", "other"):
+            a, b = target.q(table), csv_target.q(table)
+            assert target.sql(f"SELECT count(*) FROM {a}") == target.sql(f"SELECT count(*) FROM {b}")
+            assert target.sql(f"(SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}) UNION ALL "
+                              f"(SELECT * FROM {b} EXCEPT ALL SELECT * FROM {a})") == []
+        # and what binary sent is what SQLite holds, spot-checked where the forms differ most
+        assert target.sql(f"SELECT big, r::text, b, length(t), ts::text, j::text, encode(bl, 'hex') "
+                          f"FROM {target.q('plain')} ORDER BY id") == [
+            (-9223372036854775808, "0", False, 0, "0001-01-01 00:00:00", '{"a": 0}', ""),  # SQLite keeps no -0.0
+            (9223372036854775807, "1e+308", True, 15, "1969-12-31 23:59:59.999999", "[]", bytes(range(256)).hex()),
+            (None, None, None, None, None, None, None),
+            (0, "0.30000000000000004", True, 5000, "2024-02-29 12:00:00.5", '{"n": ' + "1" + "0" * 400 + "}", "00"),
+            (42, "Infinity", False, 2, "9999-12-31 23:59:59.123", '[{"k": null}]', "5c783431")]
+    finally:
+        csv_target.drop()

@@ -119,6 +119,19 @@ def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_
     assert deferred[0] == deferred[1] > 0, f"Django declares every FK DEFERRABLE INITIALLY DEFERRED: {deferred}"
 
 
+def test_django_without_use_tz_is_read_in_its_time_zone(server, tmp_path):
+    """USE_TZ = False: Django stored local times of TIME_ZONE (Europe/Paris); the settings say so, the naive texts
+    land in timestamptz at that zone, and Django reads every object equal."""
+    no_tz = {"PGPARITY_DJANGO_USE_TZ": "0"}
+    path = django_populated(tmp_path / "local.sqlite3", no_tz)
+    url = server.create(f"pgparity_tests_ormmig_notz_{os.getpid()}")
+    ok(migrate(path, "--pg", url, "--design-schema", "--django-settings", "djproj.settings", "-q", "--reports",
+               tmp_path, env={"PYTHONPATH": str(DJANGO_APP), "PGPARITY_DJANGO_DB": str(path), **no_tz}))
+    assert json.loads((tmp_path / "migration.json").read_text())["options"]["source_tz"] == "Europe/Paris"
+    assert "objects equal" in ok(run(["compare.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(path),
+                                                                  "PGPARITY_DJANGO_OTHER": url, **no_tz}))
+
+
 def test_django_design_from_the_file_alone_says_what_it_cannot_know(django_sqlite):
     """Without the models, the file's spellings by Django's two backends; bigint (BigIntegerField or
     DurationField) is kept and said, a bigint foreign key is a key."""

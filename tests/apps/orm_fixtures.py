@@ -60,9 +60,10 @@ class Server:
         self.conn.close()
 
 
-def django_populated(path: Path) -> Path:
-    """The Django shop's SQLite file: `manage.py migrate`, then ~730 objects through the ORM."""
-    env = {"PGPARITY_DJANGO_DB": str(path)}
+def django_populated(path: Path, env: dict | None = None) -> Path:
+    """The Django shop's SQLite file: `manage.py migrate`, then ~730 objects through the ORM (`env`: more settings,
+    e.g. PGPARITY_DJANGO_USE_TZ=0)."""
+    env = {"PGPARITY_DJANGO_DB": str(path), **(env or {})}
     ok(run(["manage.py", "migrate", "-v0"], DJANGO_APP, env))
     ok(run(["populate.py"], DJANGO_APP, env))
     return path

@@ -76,6 +76,14 @@ def double_text(reals: pa.Array) -> pa.Array:
     return shown
 
 
+def real_as_text(reals: pa.Array) -> pa.Array:
+    """Doubles as text: the shortest digits that read back as the same double, with SQLite's look of a
+    real kept (3.0, not 3). The one rendering both the migration (pgparity.reader) and the checks use."""
+    shown = reals.cast(pa.string())
+    integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
+    return pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
+
+
 def int_text(ints: pa.Array) -> pa.Array:
     return ints.cast(pa.int64()).cast(pa.string())
 

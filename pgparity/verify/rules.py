@@ -37,11 +37,18 @@ import pyarrow.compute as pc
 
 # TRUE_WORDS/FALSE_WORDS are also read from here (verify/booleans.py)
 from ..boolean_words import FALSE_WORDS, TRUE_WORDS, arrow_word
-from ..reader import real_as_text
 from ..sqlnames import qi, qs
 from ..timeconv import local_to_utc_us
 from ..units import NO_INTEGERS, WORDS, UnitEvidence, stated
-from .exact_numbers import PG_DECIMAL, decimal_text, double_bits, double_text, exact_in_double, int_text
+from .exact_numbers import (
+    PG_DECIMAL,
+    decimal_text,
+    double_bits,
+    double_text,
+    exact_in_double,
+    int_text,
+    real_as_text,
+)
 from .json_values import canonical_json
 from .orm_values import (
     MICROS,

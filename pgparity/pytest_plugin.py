@@ -195,6 +195,7 @@ def _open_comparison(config: pytest.Config, s: dict):
         url = resolve(s.get("pg"), start=False).url
         cmp = Comparison(s["sqlite"], url, settings, s["tables"] or None, s["exclude"] or None,
                          tuple(s["redact"]), s.get("snapshot_lock"), scan_view=not config.option.collectonly,
+                         units_when_asked=True,
                          **_source_options(s))
     except (PgParityError, ValueError) as exc:
         raise pytest.UsageError(f"pgparity: {exc}") from None
@@ -347,6 +348,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     summary["notes"] = list(config.stash[NOTES])
     summary["not_run"] = _not_run(config)
     summary["reads"] = _reads()
+    for name in cmp.unmeasured:  # not scanned: its rules would only say an assumed unit
+        summary["rules"].pop(name, None)
     if exitstatus == pytest.ExitCode.INTERRUPTED:
         summary["verdict"] = "NO-GO"
         summary["notes"].append("interrupted: not every check ran")
@@ -365,9 +368,9 @@ def _reads() -> dict:
     """How often each table was read in full, per side, by this run: {table: {"sqlite": n, "postgresql": n}}."""
     import sys
 
-    content = sys.modules.get("pgparity.verify.content")
+    pairing = sys.modules.get("pgparity.verify.pairing")
     out: dict[str, dict[str, int]] = {}
-    for (table, side), n in sorted(content.READS.items()) if content else ():
+    for (table, side), n in sorted(pairing.READS.items()) if pairing else ():
         out.setdefault(table, {})[side] = n
     return out
 
@@ -394,7 +397,7 @@ def _not_run(config: pytest.Config) -> dict:
     """How many checks were deselected, and why: drift checks run only when asked for."""
     items = config.stash[DESELECTED]
     drift = sum(i.get_closest_marker("drift") is not None for i in items)
-    na = sum(hasattr(i, "callspec") and not isinstance(i.callspec.params.get("table", ""), str) for i in items)
+    na = sum(map(_not_applicable, items))
     return {"drift": drift, "not_applicable": na, "deselected": len(items) - drift - na}
 
 
@@ -425,6 +428,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("table", names, ids=names, indirect=True)
 
 
+def _not_applicable(item: pytest.Item) -> bool:
+    """The placeholder pytest makes for a check of checks/ parametrized over nothing (no table, query or model it
+    applies to): a parameter that is not a name."""
+    return hasattr(item, "callspec") and CHECKS_DIR in Path(item.path).parents and \
+        any(not isinstance(v, str) for v in item.callspec.params.values())
+
+
 def _wants_drift(config: pytest.Config) -> bool:
     expr = config.getoption("-m") or ""
     return ("drift" in expr and "not drift" not in expr) or bool(config.getoption("--update-baseline"))
@@ -433,7 +443,7 @@ def _wants_drift(config: pytest.Config) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A check with no table it applies to (no boolean column anywhere, say) runs nothing at all, and the
     nightly drift checks run only when asked for (-m drift, --update-baseline)."""
-    empty = [i for i in items if hasattr(i, "callspec") and not isinstance(i.callspec.params.get("table", ""), str)]
+    empty = [i for i in items if _not_applicable(i)]
     if not _wants_drift(config):
         empty += [i for i in items if i.get_closest_marker("drift") is not None and i not in empty]
     if empty:

@@ -13,6 +13,7 @@ from pgparity.verify.rules import Settings
 from tests.build import sqlite_file
 from tests.helpers import migrate
 from tests.test_check_suite_cli import run_checks_cli
+from tests.test_check_units import _data_only
 
 TABLES = [f"t{i}" for i in range(8)]
 SCRIPT = "".join(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, qty INTEGER, name TEXT, done BOOLEAN, at DATETIME);"
@@ -74,7 +75,7 @@ def test_a_scan_error_is_reported_on_its_own_table(tmp_path, target):
     script = "".join(f"CREATE TABLE {t} (id INTEGER PRIMARY KEY, qty INTEGER, name TEXT);" for t in TABLES)
     path = sqlite_file(tmp_path, script, {t: [r[:3] for r in _rows(300)] for t in TABLES})
     migrate(path, target)
-    _damage(path, "t2")  # (no DATETIME column: pairing would read it already, for the epochs' unit)
+    _damage(path, "t2")
     cmp = Comparison(str(path), target.url, Settings(schema=target.schema))
     try:
         with pytest.raises(SourceError) as raised:  # the message the scan gives when it runs in the test itself
@@ -99,3 +100,26 @@ def test_the_scan_view_reads_the_comparisons_snapshot(many):
         assert res.ok and res.target_rows == 200
     finally:
         cmp.close()
+
+
+EPOCHS = "CREATE TABLE e (id INTEGER PRIMARY KEY, at DATETIME, day DATE);"
+
+
+@pytest.mark.parametrize("scale, unit, reads", [(1, "seconds", 1), (1000, "milliseconds", 2)])
+def test_epoch_units_are_measured_by_the_scan(tmp_path, target, scale, unit, reads):
+    """Integer epochs: their unit comes from the scan's own read (again only when not the assumed one), and the
+    rules say the same as when the comparison measures it at open."""
+    rows = [(i, (1_700_000_000 + 3600 * i) * scale, (1_704_067_200 + 86_400 * i) * scale) for i in range(1, 500)]
+    path = sqlite_file(tmp_path, EPOCHS, {"e": rows + [(500, None, None)]})
+    target.sql(f"CREATE TABLE {target.q('e')} (id bigint PRIMARY KEY, at timestamp, day date)")
+    _data_only(path, target)
+    res, summary = _run(path, target, tmp_path, "-m", "content or timestamps")
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert summary["reads"] == {"e": {"postgresql": reads, "sqlite": reads}}
+    eager = Comparison(str(path), target.url, Settings(schema=target.schema))
+    try:
+        said = {c.name: c.rule.description for c in eager.table("e").compared}
+    finally:
+        eager.close()
+    assert f"epochs in {unit}" in said["at"] and "1973 and 2242" in said["at"]
+    assert {c: summary["rules"]["e"][c]["description"] for c in said} == said

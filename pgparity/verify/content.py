@@ -7,7 +7,7 @@ distinct, min, max, exact sums, lengths, true/false counts of the canonical valu
 the same batches, for the checks that read them (facts.facts_of). Whether a SQLite column hides a
 second storage class (which the plain read would turn into text or doubles silently) is learnt in the
 same read too: one extra integer per row holds the storage classes of the columns that could.
-READS counts the full reads per table and side in this process (the reports say them).
+Each full read is counted in pairing.READS (the reports say them).
 
 Memory, bounded by a batch plus a fixed size per row: while a side is read it holds one batch
 (BATCH_ROWS rows, both the driver's Arrow form and the canonical form), its facts (column_facts: a
@@ -21,28 +21,25 @@ the first differing rows only, so a session caches one per table at no cost in r
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..affinity import affinity
 from ..errors import SourceError
 from ..sqlnames import qi, qname, qs, sql_literal
 from .column_facts import FactsScan, SideFacts, TableFacts, distinct_limit
-from .pairing import Comparison, TablePair
+from .pairing import Comparison, TablePair, count_read
 from .rules import canonical_source, canonical_target, split_raw
 
 BATCH_ROWS = 131_072
 DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts beyond are per row only
 HASH_SEED = 20261126
-READS: Counter[tuple[str, str]] = Counter()  # (table, 'sqlite' | 'postgresql') -> full reads in this process
-_READS_LOCK = threading.Lock()
 CLASS_BITS = {"integer": 1, "real": 2, "text": 4, "blob": 8}  # SQLite storage classes, NULL is 0
 _CLASSES_PER_MASK = 15  # 4 bits per column in one 64-bit integer
 
@@ -90,11 +87,13 @@ def _target_sql(tp: TablePair, schema: str, locator: bool, where: str = "") -> s
     return f"SELECT {', '.join(exprs)} FROM {qname(schema, tp.target.name)}" + (f" WHERE {where}" if where else "")
 
 
-def _canon_source(tp: TablePair, batch: pa.RecordBatch, cmp: Comparison) -> list[pa.Array]:
+def _canon_source(tp: TablePair, batch: pa.RecordBatch, cmp: Comparison, epochs: _Epochs) -> list[pa.Array]:
     out, i = [], 0
-    for c in tp.compared:
+    for position, c in enumerate(tp.compared):
         n = len(c.rule.src_select)
-        out += canonical_source(c.rule, [batch.column(j) for j in range(i, i + n)], cmp.settings)
+        arrays = [batch.column(j) for j in range(i, i + n)]
+        epochs.add(position, arrays)
+        out += canonical_source(c.rule, arrays, cmp.settings)
         i += n
     return out
 
@@ -130,28 +129,51 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None, fact
     return pl.DataFrame(out)
 
 
-def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
-    """The source side's frame and facts: a plain read when every column holds one storage class, else
-    the rule expressions (a mixed column makes the plain read fail at once or mid-way)."""
+class _Epochs:
+    """The smallest and largest integer of each column whose epoch unit the scan measures (pairing's
+    epochs_pending), taken from the integer part of the rule's inputs, batch by batch."""
+
+    def __init__(self, tp: TablePair, names: list[str]):
+        self.bounds: dict[str, tuple[int | None, int | None]] = {}
+        self._parts = {i: (c.name, k) for i, c in enumerate(tp.compared) if c.name in names
+                       for k, (classes, kind) in enumerate(c.rule.definition.parts)
+                       if kind == "int" and "integer" in classes}
+
+    def add(self, position: int, arrays: list[pa.Array]) -> None:
+        if position not in self._parts:
+            return
+        name, k = self._parts[position]
+        found = pc.min_max(arrays[k])
+        lo, hi = found["min"].as_py(), found["max"].as_py()
+        if lo is not None:
+            was = self.bounds.get(name, (lo, hi))
+            self.bounds[name] = (min(was[0], lo), max(was[1], hi))
+
+
+def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "",
+                 epochs: list[str] = ()) -> tuple[pl.DataFrame, SideFacts, dict]:
+    """The source side's frame, facts and the integer bounds of the `epochs` columns: a plain read when every
+    column holds one storage class, else the rule expressions (a mixed column makes the plain read fail at
+    once or mid-way)."""
     try:
-        facts = FactsScan(tp)
-        return _read_source_plain(cmp, tp, locator, facts, where), facts.result()
+        facts, bounds = FactsScan(tp), _Epochs(tp, epochs)
+        return _read_source_plain(cmp, tp, locator, facts, bounds, where), facts.result(), bounds.bounds
     except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         pass
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
-    frames, facts = [], FactsScan(tp)
-    _count(tp.name, "sqlite")
+    frames, facts, bounds = [], FactsScan(tp), _Epochs(tp, epochs)
+    count_read(tp.name, "sqlite")
     for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
         loc = batch.column(batch.num_columns - 1) if locator else None
-        frames.append(_frame(tp, _canon_source(tp, batch, cmp), loc, facts))
-    return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result()
+        frames.append(_frame(tp, _canon_source(tp, batch, cmp, bounds), loc, facts))
+    return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result(), bounds.bounds
 
 
 class _Mixed(Exception):
     """A column holds several storage classes: the plain read cannot be trusted for it."""
 
 
-def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: FactsScan,
+def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: FactsScan, epochs: _Epochs,
                        where: str = "") -> pl.DataFrame:
     """The rows as the driver reads them, plus the storage-class masks of the columns that could hide a
     second class (see _suspects), so that no second read is needed to trust the plain one."""
@@ -160,14 +182,16 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else []) + masks
     frames, seen, classes = [], {}, [0] * len(masks)
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
-    _count(tp.name, "sqlite")
+    count_read(tp.name, "sqlite")
     for batch in cmp.source.batches(sql, BATCH_ROWS):
         if not batch.num_rows:
             continue
         values = []
         for i, c in enumerate(tp.compared):
             seen[c.name] = batch.column(i).type
-            values += canonical_source(c.rule, split_raw(c.rule, batch.column(i)), cmp.settings)
+            arrays = split_raw(c.rule, batch.column(i))
+            epochs.add(i, arrays)
+            values += canonical_source(c.rule, arrays, cmp.settings)
         first_mask = batch.num_columns - len(masks)
         for m in range(len(masks)):
             classes[m] |= int(np.bitwise_or.reduce(batch.column(first_mask + m).to_numpy(zero_copy_only=False)))
@@ -210,14 +234,9 @@ def _assert_single_class(tp: TablePair, seen: dict, classes: dict[str, int]) -> 
             raise _Mixed(tp.name)
 
 
-def _count(table: str, side: str) -> None:
-    with _READS_LOCK:
-        READS[(table, side)] += 1
-
-
 def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
     frames, facts = [], FactsScan(tp)
-    _count(tp.name, "postgresql")
+    count_read(tp.name, "postgresql")
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
@@ -251,10 +270,15 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
     than a baseline."""
     t0 = time.monotonic()
     locator = not tp.key
+    if where[0]:  # a part of the table cannot tell the unit of the whole column's integers
+        cmp.measure_units([tp.name])
+    epochs = cmp.epochs_pending(tp)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0])
+        fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0], epochs)
         ft = pool.submit(_read_target, cmp, tp, locator, where[1])
-        (src, src_facts), (tgt, tgt_facts) = fs.result(), ft.result()
+        (src, src_facts, bounds), (tgt, tgt_facts) = fs.result(), ft.result()
+    if epochs and cmp.settle_epochs(tp, bounds):  # integers in another unit than assumed: read with the right one
+        return compare_content(cmp, tp, where)
     res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key),
                         facts=TableFacts(tp.name, src_facts, tgt_facts, distinct_limit(len(tp.compared))))
     if not res.ok:

@@ -11,6 +11,13 @@ starts its read transaction right after the first, under the same --snapshot-loc
 connection holds its read transaction no writer can commit to a rollback-journal file, so both see the
 same rows; in WAL mode a commit landing between the two opens (microseconds) is only excluded for
 writers that honour --snapshot-lock, as between SQLite and PostgreSQL.
+
+The unit of integer epochs in a column that became timestamp/date is decided by the smallest and largest
+integer of the column (as migrate.py does). Eagerly that is one more read of the SQLite table at open;
+with `units_when_asked` the content scan measures them in its own read (`epochs_pending`, then
+`settle_epochs`: read again only when the integers turn out to be in another unit than assumed), and a
+table no check scans is not read for it (`unmeasured`: its rules say an assumed unit).
+READS counts every full read of a table's rows, per side, in this process (the reports say them).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import threading
+from collections import Counter
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +39,15 @@ from ..sqlnames import PG_NAME_BYTES, qs, sql_literal
 from ..units import UnitEvidence, epoch_unit, interval_unit
 from .catalog import PgColumn, PgTable, read_catalog
 from .rules import Rule, Settings, infer
+
+READS: Counter[tuple[str, str]] = Counter()  # (table, 'sqlite' | 'postgresql') -> full reads in this process
+_READS_LOCK = threading.Lock()
+
+
+def count_read(table: str, side: str) -> None:
+    """One full read of `table`'s rows on `side` ('sqlite' or 'postgresql'), for READS."""
+    with _READS_LOCK:
+        READS[(table, side)] += 1
 
 
 @dataclass
@@ -82,7 +100,7 @@ class Comparison:
 
     def __init__(self, sqlite_path: str, pg_url: str, settings: Settings, tables: list[str] | None = None,
                  exclude: list[str] | None = None, redact: tuple[str, ...] = (), snapshot_lock: str | None = None,
-                 allow_stale_read: bool = False, scan_view: bool = False):
+                 allow_stale_read: bool = False, scan_view: bool = False, units_when_asked: bool = False):
         self.settings = settings
         self.redact = redact
         self.expectations = Path("expectations")  # where Great Expectations suites are looked for
@@ -107,6 +125,8 @@ class Comparison:
         self.catalog: dict[str, PgTable] = self._catalog()
         keep = {t.lower() for t in tables or []}
         drop = {t.lower() for t in exclude or []}
+        self._defer_epochs = units_when_asked and not settings.epoch_unit
+        self._epochs_pending: dict[str, list[str]] = {}  # table -> epoch columns whose unit is still assumed
         self.tables = [self._pair(t) for t in self.schema.tables
                        if (not keep or t.name.lower() in keep) and t.name.lower() not in drop]
 
@@ -116,6 +136,38 @@ class Comparison:
 
     def table(self, name: str) -> TablePair:
         return next(t for t in self.tables if t.name == name)
+
+    @property
+    def unmeasured(self) -> set[str]:
+        """Tables whose epoch columns' unit is assumed, not measured (units_when_asked, not scanned yet)."""
+        return set(self._epochs_pending)
+
+    def epochs_pending(self, tp: TablePair) -> list[str]:
+        """The columns of `tp` whose epoch unit a scan should measure (see settle_epochs)."""
+        return list(self._epochs_pending.get(tp.name, []))
+
+    def measure_units(self, names: Iterable[str]) -> None:
+        """Measure the pending epoch units of the named tables with their own read, and settle them."""
+        for name in set(names) & self.unmeasured:
+            tp = self.table(name)
+            found = self.epoch_units(tp.source, self._epochs_pending[name])
+            self._settle(tp, found)
+
+    def settle_epochs(self, tp: TablePair, bounds: dict[str, tuple[int | None, int | None]]) -> bool:
+        """The smallest and largest integer a scan found in each pending epoch column: the unit decided as
+        epoch_units does, the rules inferred again. True when a unit differs from the one assumed (the scan
+        read those integers in the wrong unit and must read again)."""
+        return self._settle(tp, {n: epoch_unit(*bounds.get(n, (None, None))) for n in self.epochs_pending(tp)})
+
+    def _settle(self, tp: TablePair, units: dict[str, UnitEvidence]) -> bool:
+        self._epochs_pending.pop(tp.name, None)
+        changed = False
+        for c in tp.columns:
+            if c.name in units and c.target is not None:
+                rule = infer(c.source.name, c.source.type, c.target.name, c.target.type, self.settings, units[c.name])
+                changed |= rule.unit != c.rule.unit
+                c.rule = rule
+        return changed
 
     def _pair(self, table: Table) -> TablePair:
         target_name = match_name(table.name, list(self.catalog))
@@ -157,6 +209,9 @@ class Comparison:
                 out[col.name] = self.interval_unit()
             elif base.startswith("timestamp") or base == "date":
                 epochs.append(col.name)
+        if epochs and self._defer_epochs:
+            self._epochs_pending[table.name] = epochs
+            return out
         return out | self.epoch_units(table, epochs)
 
     def epoch_units(self, table: Table, names: list[str]) -> dict[str, UnitEvidence]:
@@ -168,6 +223,7 @@ class Comparison:
             return {n: epoch_unit(None, None, self.settings.epoch_unit) for n in names}
         parts = [f"{fn}(CASE WHEN typeof({qs(n)}) = 'integer' THEN {qs(n)} END)"
                  for n in names for fn in ("min", "max")]
+        count_read(table.name, "sqlite")
         row = self.source.query(f"SELECT {', '.join(parts)} FROM {qs(table.name)}")[0]
         return {n: epoch_unit(row[2 * i], row[2 * i + 1]) for i, n in enumerate(names)}
 

@@ -81,15 +81,17 @@ def test_one_table_one_check_reads_that_table_once(tmp_path, target):
 
 
 def test_type_fit_counts_canonical_values(tmp_path, target):
-    """A real with three decimals does not fit numeric(10,2); numeric text does (it is a number); a text longer
-    than varchar(3) does not; each named once, from the scan."""
+    """A real with three decimals or nine whole digits does not fit numeric(10,2), eight whole digits and a
+    negative fraction do; numeric text does (it is a number); a text longer than varchar(3) does not."""
     path = sqlite_file(tmp_path, "CREATE TABLE t (id INTEGER PRIMARY KEY, price NUMERIC, code TEXT);",
-                       {"t": [(1, 1.234, "abc"), (2, "12.5", "abcd"), (3, 7, None)]})
+                       {"t": [(1, 1.234, "abc"), (2, "12.5", "abcd"), (3, 7, None), (4, 99999999.99, None),
+                              (5, -0.5, None), (6, 100000000, None)]})
     _load(target, "t", "id bigint PRIMARY KEY, price numeric(10,2), code varchar(3)",
-          [(1, 1.23, "abc"), (2, 12.5, "abc"), (3, 7, None)])
+          [(1, 1.23, "abc"), (2, 12.5, "abc"), (3, 7, None), (4, 99999999.99, None), (5, -0.5, None),
+           (6, None, None)])
     out = run_checks(path, target.url, target.schema)
     fits = [f.text for f in out[("schema", "t")].findings if f.kind == "type-fit"]
-    assert fits == ["t.price: 1 value(s) not a number that numeric(10,2) keeps exactly (PostgreSQL type "
+    assert fits == ["t.price: 2 value(s) not a number that numeric(10,2) keeps exactly (PostgreSQL type "
                     "numeric(10,2))", "t.code: 1 value(s) longer than character varying(3) (PostgreSQL type "
                     "character varying(3))"]
     assert ("code", "varchar-length") in {(f.column, f.kind) for f in out[("text", "t")].findings}

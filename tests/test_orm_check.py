@@ -150,14 +150,22 @@ def test_django_orm_damages_are_named_and_waivable(server, django_sqlite, django
     assert summary["counts"]["waived"] == len({m for m, _, _ in expected}), summary["counts"]
 
 
-def test_django_schema_of_our_design_is_not_usable(server, django_sqlite, django_env, tmp_path):
+def test_django_schema_of_our_design_is_not_usable(server, django_sqlite, django_env, monkeypatch, tmp_path):
     plain = without_marker(django_sqlite, tmp_path, "django_migrations")
     url = server.create(f"pgparity_tests_ormdesign_{os.getpid()}")
     ok(run([ROOT / "migrate.py", plain, "--pg", url, "-q", "--reports", tmp_path / "load"], ROOT))
     res, summary = checks(plain, url, tmp_path / "run", "-m", "orm", "--django-settings", "djproj.settings")
     assert res.returncode == 1 and summary["verdict"] == "NO-GO", res.stdout[-3000:]
     assert_types_named(summary, [("shop.Product", "external_id", "uuid"), ("shop.Product", "lead_time", "interval"),
-                                 ("shop.Order", "client_ip", "inet"), ("shop.Product", "price", "numeric(14,2)")])
+                                 ("shop.Order", "client_ip", "inet"), ("shop.Product", "price", "numeric(14,2)"),
+                                 ("shop.Order", "placed_at", "timestamp with time zone")])
+    # the same project with USE_TZ = False reads and writes naive local times: timestamp is then only a note
+    monkeypatch.setenv("PGPARITY_DJANGO_USE_TZ", "0")
+    res, summary = checks(plain, url, tmp_path / "naive", "-m", "orm", "-k", "shop.Order and not Line",
+                          "--django-settings", "djproj.settings")
+    assert not [x for x in orm_findings(summary, "orm_schema") if x[1] == "placed_at"], failing(summary)
+    said = summary["tables"]["shop.Order"]["orm_schema"]["summary"]
+    assert "note: placed_at: timestamp without time zone for timestamp with time zone (USE_TZ = False" in said, said
 
 
 def test_django_text_keys_under_a_locale_collation(server, django_sqlite, django_pg, django_env, tmp_path):

@@ -154,7 +154,7 @@ def same(x, y) -> bool:
 
 def show(shape: ObjectShape, name: str, value) -> str:
     if name in shape.sensitive and value is not None:
-        return REDACTED
+        return f"{REDACTED} ({type(value).__name__})"  # the type alone tells a UUID read back as str
     if isinstance(value, memoryview):
         value = bytes(value)
     text = repr(value)

@@ -8,9 +8,9 @@ time zone, serial = integer, 'numeric(14, 2)' = 'numeric(14,2)', quotes and sche
 The rule, the same for every ORM:
 - the same type: usable;
 - harmless, said as a note: a wider integer (integer where smallint was expected, bigint where integer), double
-  precision where real, a longer varchar or text where varchar(n), numeric(p2,s) with p2 >= p and the same
-  scale, jsonb where json, and (Django with USE_TZ = False only) timestamp where timestamptz — every value the
-  app writes fits and every lookup it makes works;
+  precision where real, a longer varchar or text where varchar(n), varchar without length where text,
+  numeric(p2,s) with p2 >= p and the same scale, jsonb where json, and (Django with USE_TZ = False only)
+  timestamp where timestamptz — every value the app writes fits and every lookup it makes works;
 - anything else fails, naming model, field and both types: a narrower type refuses values the app may write
   (varchar(32) for a uuid's 36 characters, integer for a bigint), another type breaks lookups or reads
   (`character varying = uuid`, `bigint > interval`, `text -> unknown`), a numeric without scale reads back
@@ -87,6 +87,8 @@ def judge(expected: PgType, actual: PgType, naive_ok: bool = False) -> tuple[str
         return ("note", "a wider integer: every value fits") if wider else ("fail", "narrower: larger values fail")
     if (e, a) == ("real", "double precision"):
         return "note", "a wider float: every value fits"
+    if (e, a, actual.args) == ("text", "character varying", ()):
+        return "note", "varchar without a length holds every text"
     if e == "character varying" and a in ("character varying", "text"):
         if not actual.args or (expected.args and actual.args[0] >= expected.args[0]):
             return "note", "longer texts allowed than the model's max_length/length"

@@ -176,6 +176,7 @@ def _migrate(args: argparse.Namespace) -> int:
     say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
     prep = prepare(source, opts, scan_utf8=args.dry_run)
     try:
+        _say_design(prep, say)
         _say_findings(prep, say)
         if args.dry_run:
             print(dry_run_text(prep, opts))
@@ -298,6 +299,17 @@ def _selected_tables(source: SqliteSource, opts: MigrateOptions) -> list[str]:
                                         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")]
     keep, drop = {n.lower() for n in opts.tables}, {n.lower() for n in opts.exclude}
     return [n for n in names if (not keep or n.lower() in keep) and n.lower() not in drop]
+
+
+def _say_design(prep, say) -> None:
+    """--design-schema: how many columns take the ORM's own type (each one's rule and reason: --dry-run, manifest)."""
+    design = prep.plan.options.design
+    if design is None:
+        return
+    n = sum(c.rule.startswith(design.orm.name + "-") for tp in prep.plan.tables for c in tp.columns)
+    models = f", from {design.models.source}" if design.models else ", from the file's declarations"
+    say(f"design {n} column(s) take the type {design.orm.label} creates on PostgreSQL{models} "
+        f"(rule {design.orm.name}-*: per column in --dry-run and the manifest)")
 
 
 def _say_findings(prep, say) -> None:

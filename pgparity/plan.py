@@ -100,8 +100,9 @@ def plan_column(table: Table, col: Column, prof: ColumnProfile, opts: PlanOption
         return _by_values(table, col, prof, opts)
     got = design_column(opts.design, table, col, prof, table.rowid_alias == col.name, _json_checked(table, col.name))
     if isinstance(got, Designed):
+        # the ORM's own type, said in rule and reason; not a deviation (no value misfits the declaration)
         return ColumnPlan(col.name, col.name, col.type, got.pg_type, got.rule, got.reason, got.select, got.finish,
-                          deviation=got.deviation, enum=got.enum)
+                          enum=got.enum)
     cplan = _by_values(table, col, prof, opts)
     if got:
         cplan.notes.append(got)

@@ -113,7 +113,9 @@ def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_
     assert list(record)[:2] == ["format", "orm"] and record["orm"]["name"] == "django" and \
         record["orm"]["design_schema"] is True
     lead = next(c for c in record["plan"]["shop_product"]["columns"] if c["name"] == "lead_time")
-    assert lead["pg_type"] == "interval" and "DurationField" in lead["reason"] and lead["deviation"]
+    assert lead["pg_type"] == "interval" and lead["rule"] == "django-interval" and \
+        "shop.Product.lead_time is DurationField (--django-settings djproj.settings), which Django creates as " \
+        "interval on PostgreSQL; integer microseconds" in lead["reason"]
     deferred = pg_rows(url, "SELECT count(*) FILTER (WHERE condeferrable AND condeferred), count(*) "
                             "FROM pg_constraint WHERE contype = 'f'")[0]
     assert deferred[0] == deferred[1] > 0, f"Django declares every FK DEFERRABLE INITIALLY DEFERRED: {deferred}"

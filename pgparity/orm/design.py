@@ -56,7 +56,6 @@ class Designed:
     reason: str
     select: list[tuple[str, str]]  # (SQLite expression, 'int' | 'real' | 'text')
     finish: str = "none"
-    deviation: str = ""
     enum: tuple[str, ...] = ()  # a native enum's labels: CREATE TYPE pg_type AS ENUM (...)
 
 
@@ -113,9 +112,9 @@ def design_column(design: OrmDesign, table, col, p, rowid_alias: bool, json_chec
         present = {k for k, n in (("integer", p.integers), ("real", p.reals), ("blob", p.blobs)) if n}
         if present:
             return f"{design.orm.label}: {why}; kept by its values: {_classes(present)} values"
-        return Designed(pg_type, f"{design.orm.name}-enum", f"{why}; the labels as stored",
-                        [(f"CAST({qs(col.name)} AS TEXT)", "text")], deviation=f"{design.orm.label} creates the enum "
-                        f"type {pg_type} for it on PostgreSQL", enum=kind)
+        return Designed(pg_type, f"{design.orm.name}-enum", f"{why}, which {design.orm.label} creates as the enum "
+                        f"type {pg_type} on PostgreSQL; the labels as stored",
+                        [(f"CAST({qs(col.name)} AS TEXT)", "text")], enum=kind)
     pg_type = short_type(pg_type)
     if pg_type.startswith(SAME_AS_VALUES) and pg_type != "varchar":
         return None
@@ -124,8 +123,8 @@ def design_column(design: OrmDesign, table, col, p, rowid_alias: bool, json_chec
         return f"{design.orm.label}: {why}; kept by its values: {conv}"
     select, finish, how = conv
     base = "identity" if rowid_alias else re.split(r"[\s(]", pg_type)[0]
-    return Designed(pg_type, f"{design.orm.name}-{base}", f"{why}; {how}", select, finish,
-                    f"{design.orm.label} creates {pg_type} for it on PostgreSQL")
+    return Designed(pg_type, f"{design.orm.name}-{base}",
+                    f"{why}, which {design.orm.label} creates as {pg_type} on PostgreSQL; {how}", select, finish)
 
 
 def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool):

@@ -442,13 +442,34 @@ def _wants_drift(config: pytest.Config) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A check with no table it applies to (no boolean column anywhere, say) runs nothing at all, and the
-    nightly drift checks run only when asked for (-m drift, --update-baseline)."""
+    nightly drift checks run only when asked for (-m drift, --update-baseline). The checks run table by table
+    (see _table_major)."""
     empty = [i for i in items if _not_applicable(i)]
     if not _wants_drift(config):
         empty += [i for i in items if i.get_closest_marker("drift") is not None and i not in empty]
     if empty:
         config.hook.pytest_deselected(items=empty)
         items[:] = [i for i in items if i not in empty]
+    if COMPARISON in config.stash:
+        items[:] = _table_major(items)
+
+
+def _table_major(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The checks of one table together, tables in the order they first appear, and in a table the checks
+    that read no scan first (checks of no table before all): while a table's checks run, the scan worker
+    reads the next tables (pgparity.verify.schedule), so the main thread's own work overlaps the scans."""
+    from pgparity.verify.schedule import READS_SCAN
+
+    tables: dict[str, int] = {}
+
+    def place(numbered: tuple[int, pytest.Item]) -> tuple[int, bool, int]:
+        position, item = numbered
+        table = getattr(getattr(item, "callspec", None), "params", {}).get("table")
+        if not isinstance(table, str) or CHECKS_DIR not in Path(item.path).parents:
+            return -1, False, position
+        return tables.setdefault(table, len(tables)), item.originalname.removeprefix("test_") in READS_SCAN, position
+
+    return [item for _, item in sorted(enumerate(items), key=place)]
 
 
 @pytest.fixture(scope="session")

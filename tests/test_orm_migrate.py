@@ -6,7 +6,8 @@ nothing written in PostgreSQL); the ORM's way (Alembic `upgrade head`, then --da
 --design-schema each column gets the type the ORM creates on PostgreSQL, and the application itself (the
 apps' compare and writes scripts) reads every object equal and inserts. Rails' file is built here with Active
 Record's SQLite DDL conventions (no Ruby on this machine): it cannot show that Rails itself reads the result,
-only that each column gets the type Rails' PostgreSQL adapter creates and the values Rails wrote.
+only that each column gets the type Rails' PostgreSQL adapter creates and the values Rails wrote. Any full
+migration keeps an FK SQLite declares DEFERRABLE INITIALLY DEFERRED (Django declares all of them so) deferred.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tests.apps.orm_fixtures import (
     run,
     sa_populated,
 )
+from tests.build import sqlite_file
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +266,17 @@ def test_design_schema_refuses_values_the_orm_type_would_refuse_or_round(server,
     assert "shop_product.price: 1 value(s) that numeric(14,2) would refuse or round (first at rowid 3)" in res.stderr
     assert "shop_order.token: 1 value(s) that uuid would refuse or round (first at rowid 2)" in res.stderr
     assert tables(url) == []
+
+
+def test_a_deferred_foreign_key_stays_deferred(tmp_path, target):
+    """Any file (no ORM): an FK SQLite declares DEFERRABLE INITIALLY DEFERRED is checked at COMMIT in PostgreSQL
+    too (a child row written before its parent inside one transaction still commits); the plain FK is immediate."""
+    path = sqlite_file(tmp_path, """CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (id INTEGER PRIMARY KEY,
+            late INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED,
+            now INTEGER REFERENCES parent (id));""", {"parent": [(1,)], "child": [(1, 1, 1)]})
+    ok(migrate(path, "--pg", target.url, "--pg-schema", target.schema, "-q", "--reports", tmp_path))
+    got = target.sql("SELECT a.attname, c.condeferrable, c.condeferred FROM pg_constraint c JOIN pg_attribute a "
+                     "ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] WHERE c.contype = 'f' "
+                     "AND c.conrelid = %s::regclass ORDER BY 1", (target.q("child"),))
+    assert got == [("late", True, True), ("now", False, False)]

@@ -250,15 +250,19 @@ def _misfit_sql(cplan) -> str | None:
 
 def misfits(source, plan) -> list[str]:
     """Per designed column, the values its ORM type would refuse or round: count and the first rowid, in one
-    line each (checked before anything is written)."""
+    line each (checked before anything is written; one scan per table)."""
     out = []
     for tp in plan.tables:
-        for c in tp.columns:
-            cond = _misfit_sql(c) if c.rule.startswith(f"{plan.options.design.orm.name}-") else None
-            if cond is None:
-                continue
-            rowid = "NULL" if tp.table.without_rowid else "min(rowid)"
-            n, first = source.query(f"SELECT count(*), {rowid} FROM {qs(tp.name)} WHERE {cond}")[0]
+        checked = [(c, cond) for c in tp.columns if c.rule.startswith(f"{plan.options.design.orm.name}-")
+                   and (cond := _misfit_sql(c)) is not None]
+        if not checked:
+            continue
+        rowid = "NULL" if tp.table.without_rowid else "rowid"
+        parts = [f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END), min(CASE WHEN {cond} THEN {rowid} END)"
+                 for _, cond in checked]
+        row = source.query(f"SELECT {', '.join(parts)} FROM {qs(tp.name)}")[0]
+        for i, (c, _) in enumerate(checked):
+            n, first = row[2 * i], row[2 * i + 1]
             if n:
                 at = f" (first at rowid {first})" if first is not None else ""
                 out.append(f"{tp.name}.{c.name}: {n} value(s) that {c.pg_type} would refuse or round{at}; "

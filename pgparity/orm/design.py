@@ -16,7 +16,13 @@ the column keeps the plan its values give and the plan says why.
 Values are converted to what the ORM reads back: uuid hex -> uuid, Django's integer microseconds and
 SQLAlchemy's time-since-1970 DATETIME -> interval, JSON text -> jsonb/json, 0/1 -> boolean, naive text ->
 timestamptz in the zone the app wrote (UTC under Django's USE_TZ; --source-tz), Rails' '2000-01-01 hh:mm:ss'
-times -> time. A column whose values do not have the shape the type needs keeps the value-led plan.
+times -> time. A column whose values do not have the shape the type needs keeps the value-led plan; values
+the type would refuse or round (uuid hex, a numeric's scale, an enum's labels) are counted by `misfits`.
+
+What it cannot see: without the models, which reading an ambiguous spelling had, a DecimalField's digits and
+a native enum; an ORM's own CHECKs written for SQLite storage (`active IN (0, 1)`) are translated as any CHECK
+and may not apply to the PostgreSQL type (then listed as not created); Rails' table is a transcription, not
+asked of Rails.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from ..errors import UsageError
 from ..sqlnames import qs
 from ..units import interval_sql
 from .detect import Orm
@@ -62,8 +69,12 @@ class Designed:
 @cache
 def django_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
     """SQLite spelling -> ((field type, PostgreSQL spelling), ...) from Django's two backends."""
-    from django.db.backends.postgresql.base import DatabaseWrapper as Pg
-    from django.db.backends.sqlite3.base import DatabaseWrapper as Lite
+    try:
+        from django.db.backends.postgresql.base import DatabaseWrapper as Pg
+        from django.db.backends.sqlite3.base import DatabaseWrapper as Lite
+    except ImportError as exc:
+        raise UsageError(f"--design-schema for a Django file reads Django's own type tables: {exc} "
+                         "(pip install django into this environment)") from None
 
     out: dict[str, list] = {}
     for name, lite in Lite.data_types.items():

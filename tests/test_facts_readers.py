@@ -137,3 +137,12 @@ def test_unreadable_timestamp_named_by_rowid(tmp_path, target):
     fails = failures(run_checks(path, target.url, target.schema))
     assert "t.at: 1 SQLite value(s) are not timestamps, e.g. rowid 2: 'soon'" in fails[("timestamps", "t")]
     assert "t.at: 1 value(s) not a timestamp (PostgreSQL type timestamp without time zone)" in fails[("schema", "t")]
+
+
+def test_not_boolean_named_in_a_table_without_rowid(tmp_path, target):
+    """The sample of a failing table is fetched without rowid where there is none: the values alone."""
+    path = sqlite_file(tmp_path, "CREATE TABLE t (code TEXT PRIMARY KEY, flag BOOLEAN) WITHOUT ROWID;",
+                       {"t": [("a", 1), ("b", "maybe")]})
+    _load(target, "t", "code text PRIMARY KEY, flag boolean", [("a", True), ("b", None)])
+    fails = failures(run_checks(path, target.url, target.schema))
+    assert "t.flag: 1 SQLite value(s) are not booleans, e.g. 'maybe'" in fails[("booleans", "t")]

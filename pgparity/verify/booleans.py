@@ -58,11 +58,13 @@ def _column(cmp: Comparison, tp: TablePair, c, src: tuple, tgt: tuple) -> list[F
     out = []
     if odd:
         q = qs(c.name)
-        sample = cmp.source.query(f"SELECT rowid, {q} FROM {qs(tp.name)} WHERE {q} IS NOT NULL AND "
+        rowid = "rowid" if not tp.source.without_rowid else "NULL"  # WITHOUT ROWID: the value alone
+        sample = cmp.source.query(f"SELECT {rowid}, {q} FROM {qs(tp.name)} WHERE {q} IS NOT NULL AND "
                                   f"{sqlite_word(f'CAST({q} AS TEXT)')} NOT IN ({sql_list(TRUE_TEXTS + FALSE_TEXTS)}) "
                                   "LIMIT 3")
-        out.append(Finding(f"{tp.name}.{c.name}: {odd} SQLite value(s) are not booleans, e.g. "
-                           + ", ".join(f"rowid {r}: {v!r}" for r, v in sample), c.name, "not-boolean"))
+        shown = ", ".join(("" if r is None else f"rowid {r}: ") + repr(v) for r, v in sample)
+        out.append(Finding(f"{tp.name}.{c.name}: {odd} SQLite value(s) are not booleans, e.g. {shown}", c.name,
+                           "not-boolean"))
     if (s1, s0, sn, 0) != (t1, t0, tn, t_odd):
         other = f", {t_odd} other value(s)" if t_odd else ""
         out.append(Finding(f"{tp.name}.{c.name}: SQLite 1/0/NULL = {s1}/{s0}/{sn}, "

@@ -26,6 +26,8 @@ def text_columns(tp: TablePair) -> list:
 
 def _nul_rowids(cmp: Comparison, tp: TablePair, column: str) -> list[int]:
     q = qs(column)
+    if tp.source.without_rowid:
+        return []
     return [r[0] for r in cmp.source.query(f"SELECT rowid FROM {qs(tp.name)} WHERE typeof({q})='text' AND "
                                            f"instr(CAST({q} AS BLOB), x'00') > 0 LIMIT 3")]
 
@@ -43,8 +45,9 @@ def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
         t_len = (t.total_length or 0) - (t.nul_chars or 0)
         if s_nul and cmp.settings.nul_policy == "fail":
             rowids = ", ".join(str(r) for r in _nul_rowids(cmp, tp, c.name))
+            where = f" (rowid {rowids})" if rowids else ""
             lines.append(Finding(f"{tp.name}.{c.name}: {s_nul} SQLite value(s) hold NUL characters PostgreSQL text "
-                                 f"cannot store (rowid {rowids}); pass --nul-policy strip "
+                                 f"cannot store{where}; pass --nul-policy strip "
                                  "if stripping them is the accepted policy", c.name, "nul-character"))
         if s_len != t_len:
             lines.append(Finding(f"{tp.name}.{c.name}: total characters differ: SQLite {s_len}, PostgreSQL {t_len} "

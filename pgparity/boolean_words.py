@@ -1,10 +1,10 @@
-"""The one list of SQLite texts read as booleans, and how a text is matched against it.
+r"""The one list of SQLite texts read as booleans, and how a text is matched against it.
 
 A text is a boolean word when, with its leading and trailing spaces removed and ASCII letters
 lowercased, it is one of TRUE_WORDS or FALSE_WORDS (the spellings PostgreSQL's boolean input takes
-in full). Every reader uses this one spelling: the profile and the type-fit scan (SQL, `sqlite_word`),
-the default translator (Python, `word_value`), the content rule's plain read (Arrow, `arrow_word`)
-and its CASE expressions (SQL, `sqlite_word`).
+in full). Every reader uses this one list and spelling: SQL scans over SQLite (the profile, the
+type-fit scan, the booleans check: `sql_list`, `sqlite_word`), the default translator (`word_value`)
+and the content rule, in Arrow for both of its reads (`arrow_word`).
 
 Why spaces only: SQLite's `trim(x)` removes spaces and nothing else, and the profile that decides a
 column lands as boolean uses it; so '\ttrue' is not a boolean word anywhere (the column lands as

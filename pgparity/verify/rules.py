@@ -22,7 +22,9 @@ in Arrow, so the two ways of reading SQLite cannot disagree on what a value mean
 
 Cannot see: what an application's driver does beyond the value (a Decimal's scale, 1.0 vs 1 in
 JSON, a uuid's spelling in SQLite text); a tolerance only applies to doubles; an assumed unit can be
-wrong in a way both sides agree on (a copy loaded in the same wrong unit passes).
+wrong in a way both sides agree on (a copy loaded in the same wrong unit passes). A real that a rule
+reads as text (a double in a timestamp column) is a difference either way, but the example shows it
+as SQLite spells it ('1.0e+100') or as Arrow does ('1e+100'), depending on how the table was read.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ class TableResult:
     rows_read: int = 0
     rows_written: int = 0
     seconds: float = 0.0
-    copy_format: str = "csv"  # 'binary' or 'csv': how the rows went to PostgreSQL
+    copy_format: str = "csv"  # how the rows went: "binary", "csv", or "csv, after binary met <what>"
 
 
 @dataclass
@@ -81,26 +81,33 @@ COPY_FORMAT_ENV = "PGPARITY_COPY_FORMAT"  # 'csv': every table as CSV (the bench
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no header extension
 _TRAILER = b"\xff\xff"
 _PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01, PostgreSQL's epoch, in microseconds since 1970
-_PLAIN_TS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$"
+# year 0001 on (PostgreSQL has no year 0), hour 00-23 (PostgreSQL reads 24:00:00 as the next day)
+_PLAIN_TS = (r"^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2} "
+             r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?$")
 _WIDTH = {"int8": 8, "float8": 8, "bool": 1, "timestamp": 8}
 
 
-def binary_kinds(tp: TablePlan, profiles: dict | None) -> list[str] | None:
-    """How binary COPY sends each column ('int8', 'float8', 'bool', 'text', 'timestamp'), or None: some
-    column has no exact binary form here, and the table goes as CSV (PostgreSQL parses the text).
+class NotExact(Exception):
+    """A value has no exact binary form here: the table is copied again as CSV (PostgreSQL parses it)."""
 
-    Binary is used only where the value PostgreSQL receives is the one its text input would give:
-    bigint from integers, double precision from reals, boolean from 0/1, text/varchar from text
-    (PostgreSQL still checks UTF-8 and varchar length), timestamp from texts that are all valid and all
-    of the one plain form 'YYYY-MM-DD HH:MM:SS[.ffffff]' (the profile counts them), jsonb from its text
-    (PostgreSQL's jsonb_recv parses it as jsonb_in does), bytea from the plan's '\\x' hex text, decoded."""
-    if profiles is None or os.environ.get(COPY_FORMAT_ENV, "").lower() == "csv":
+
+def binary_kinds(tp: TablePlan) -> list[str] | None:
+    """How binary COPY sends each column ('int8', 'float8', 'bool', 'text', 'jsonb', 'bytea', 'timestamp'),
+    or None: some column's type is not one of these, and the table goes as CSV (PostgreSQL parses the text).
+
+    Binary carries the value PostgreSQL's text input would give: bigint from integers, double precision
+    from reals, boolean from 0/1, text/varchar from text (PostgreSQL still checks UTF-8 and varchar
+    length), jsonb from its text (jsonb_recv parses it as jsonb_in does), bytea from the plan's '\\x' hex,
+    timestamp from texts of the one plain form 'YYYY-MM-DD HH:MM:SS[.ffffff]'. A batch holding a value
+    outside these forms raises NotExact, and the table is copied again as CSV, so every value not
+    sent exactly is judged by PostgreSQL's text input, as before."""
+    if os.environ.get(COPY_FORMAT_ENV, "").lower() == "csv":
         return None
     kinds = []
     for c in tp.columns:
         if c.finish != "none" or len(c.select) != 1:
             return None
-        read, pg, prof = c.select[0][1], c.pg_type.lower(), profiles.get(c.name)
+        read, pg = c.select[0][1], c.pg_type.lower()
         if pg == "bigint" and read == "int":
             kinds.append("int8")
         elif pg == "double precision" and read == "real":
@@ -109,10 +116,9 @@ def binary_kinds(tp: TablePlan, profiles: dict | None) -> list[str] | None:
             kinds.append("bool")
         elif (pg == "text" or pg.startswith(("varchar", "character varying"))) and read == "text":
             kinds.append("text")
-        elif pg in ("jsonb", "bytea") and read == "text":  # jsonb: its text after a version byte; bytea: '\x' hex
+        elif pg in ("jsonb", "bytea") and read == "text":
             kinds.append(pg)
-        elif (pg in ("timestamp", "timestamp without time zone") and read == "text" and prof is not None
-              and prof.non_null == prof.texts == prof.ts_texts == prof.ts_plain):
+        elif pg in ("timestamp", "timestamp without time zone") and read == "text":
             kinds.append("timestamp")
         else:
             return None
@@ -159,13 +165,13 @@ def _unhex(text: np.ndarray, starts: np.ndarray, sizes: np.ndarray, where: str) 
     heads = starts[:-1]
     if sizes.size and ((sizes < 2).any() or (sizes % 2).any() or (text[heads] != ord("\\")).any()
                        or (text[heads + 1] != ord("x")).any()):
-        raise TargetError(f"{where}: a bytea value is not '\\x' hex text; nothing was committed")
+        raise NotExact(f"{where}: a bytea value that is not '\\x' hex text")
     keep = np.ones(text.size, bool)
     keep[heads] = False
     keep[heads + 1] = False
     nibbles = _HEX[text[keep]]
     if (nibbles == 255).any():
-        raise TargetError(f"{where}: a bytea value is not '\\x' hex text; nothing was committed")
+        raise NotExact(f"{where}: a bytea value that is not '\\x' hex text")
     return (nibbles[0::2] << 4) | nibbles[1::2], (sizes - 2) // 2
 
 
@@ -193,13 +199,15 @@ def _field(arr: pa.Array, kind: str, where: str) -> tuple[np.ndarray, np.ndarray
         payload = values.astype(">f8")
     elif kind == "bool":
         if values.size and not np.isin(values, (0, 1)).all():
-            bad = values[~np.isin(values, (0, 1))][0]
-            raise TargetError(f"{where}: {bad} is not a boolean (0 or 1); nothing was committed")
+            raise NotExact(f"{where}: an integer other than 0 and 1")
         payload = values.astype(np.uint8)
-    else:  # timestamp: the plain form, checked again here, parsed by Arrow, shifted to PostgreSQL's epoch
+    else:  # timestamp: the plain form only, parsed by Arrow (a date that does not exist fails), shifted
         if pc.all(pc.match_substring_regex(present, _PLAIN_TS)).as_py() not in (True, None):
-            raise TargetError(f"{where}: a timestamp text changed form during the load; nothing was committed")
-        micros = pc.cast(present, pa.timestamp("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+            raise NotExact(f"{where}: a timestamp text not of the form YYYY-MM-DD HH:MM:SS[.ffffff]")
+        try:
+            micros = pc.cast(present, pa.timestamp("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            raise NotExact(f"{where}: a timestamp text that is no date") from None
         payload = (micros - _PG_EPOCH_US).astype(">i8")
     return lengths, payload.view(np.uint8).reshape(-1)
 
@@ -330,14 +338,13 @@ def transaction(url: str, step: list[str]):
 
 
 def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
-         fail_after_table: str | None = None, phases: dict[str, float] | None = None,
-         profiles: dict | None = None) -> LoadResult:
+         fail_after_table: str | None = None, phases: dict[str, float] | None = None) -> LoadResult:
     """Run the whole migration in one transaction; roll back on any error.
 
     Each table's keys and indexes are built right after its COPY (the reader meanwhile reads the next
     table); CHECKs, views and FKs follow once every table is loaded. `phases`: seconds measured before
-    the load (read/profile, preflight), kept first in `result.phases`. `profiles` (profile.profile_tables):
-    the tables whose values all have an exact binary form go as COPY BINARY; without them, all as CSV."""
+    the load (read/profile, preflight), kept first in `result.phases`. Tables go as COPY BINARY where
+    every value has an exact binary form, else as CSV (see `copy_tables`)."""
     started = time.monotonic()
     result = LoadResult(phases=dict(phases or {}))
     clock = Phases(result.phases)
@@ -361,7 +368,7 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
 
         result.phases.update({"copy": 0.0, "keys/indexes": 0.0})  # in the order they are shown
         result.tables = copy_tables(cur, src, plan.tables, plan.options.schema, opts, progress, step, after,
-                                    profiles)
+                                    binary=True)
         result.phases["copy"] = round(sum(t.seconds for t in result.tables), 3)
         step[0] = "constraints"
         statements = rest + ddl.foreign_keys(plan, opts.orphans == "not-valid")
@@ -418,22 +425,41 @@ class Phases:
 
 def copy_tables(cur, src: SqliteSource, tables: list[TablePlan], schema: str, opts: LoadOptions,
                 progress: Progress | None, step: list[str],
-                after: Callable[[TablePlan, int], None] | None = None,
-                profiles: dict | None = None) -> list[TableResult]:
+                after: Callable[[TablePlan, int], None] | None = None, binary: bool = False) -> list[TableResult]:
     """COPY every table in the given order, one reader thread running ahead; `after(tp, i)` runs once
-    table i is loaded (its keys), while the reader is already on the next table. With `profiles`, a table
-    whose every column has an exact binary form goes as COPY BINARY (see `binary_kinds`), else as CSV."""
-    kinds = [binary_kinds(tp, (profiles or {}).get(tp.name) if profiles is not None else None) for tp in tables]
-    reader = _Reader(src, tables, opts, kinds)
-    out = []
-    try:
-        for i, tp in enumerate(tables):
-            step[0] = tp.pg_name
-            out.append(_copy_table(cur, reader, i, tp, schema, progress, "binary" if kinds[i] else "csv"))
-            if after:
-                after(tp, i)
-    finally:
-        reader.close()
+    table i is loaded (its keys), while the reader is already on the next table.
+
+    `binary`: a table whose every column has a binary form (`binary_kinds`) goes as COPY BINARY under a
+    savepoint; should a value turn out to have no exact binary form (NotExact), that COPY is rolled
+    back to the savepoint and the table is read again and sent as CSV."""
+    kinds = [binary_kinds(tp) if binary else None for tp in tables]
+    out: list[TableResult] = []
+    why: dict[int, str] = {}  # table index -> what stopped its binary COPY
+    while len(out) < len(tables):
+        start = len(out)
+        reader = _Reader(src, tables[start:], opts, kinds[start:])
+        try:
+            for i in range(start, len(tables)):
+                tp = tables[i]
+                step[0] = tp.pg_name
+                if kinds[i]:
+                    cur.execute("SAVEPOINT pgparity_copy")
+                try:
+                    res = _copy_table(cur, reader, i - start, tp, schema, progress, "binary" if kinds[i] else "csv")
+                except NotExact as exc:
+                    cur.execute("ROLLBACK TO SAVEPOINT pgparity_copy")
+                    kinds[i] = None
+                    why[i] = str(exc)
+                    break
+                if kinds[i]:
+                    cur.execute("RELEASE SAVEPOINT pgparity_copy")
+                elif i in why:
+                    res.copy_format = f"csv, after binary met {why[i]}"
+                out.append(res)
+                if after:
+                    after(tp, i)
+        finally:
+            reader.close()
     return out
 
 

@@ -138,7 +138,7 @@ def run(prep: Prepared, url: str, opts: MigrateOptions, progress: Progress | Non
         return load_data_only(prep, url, opts, progress, phases=prep.phases)
     lopts = LoadOptions(drop_existing=opts.drop_existing, orphans=opts.policy.orphans, nul=opts.policy.nul,
                         bad_utf8=opts.policy.bad_utf8, source_tz=opts.plan.source_tz)
-    return load(prep.source, prep.plan, url, lopts, progress, phases=prep.phases, profiles=prep.profiles)
+    return load(prep.source, prep.plan, url, lopts, progress, phases=prep.phases)
 
 
 def phase_lines(result: LoadResult) -> str:

@@ -16,8 +16,6 @@ from .source import SqliteSource
 from .sqlnames import qs
 
 BOOL_TOKENS = WORDS  # the one boolean word list (pgparity.boolean_words)
-# a text timestamp PostgreSQL reads as SQLite does: date, optional time, optional fraction and zone
-_TS_GLOB = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*"
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,6 @@ class ColumnProfile:
     json_texts: int  # text values that are JSON objects or arrays
     scale_misfits: int  # numbers that do not fit the declared NUMERIC scale
     time_texts: int = 0  # text values that are a time of day HH:MM[:SS[.ffffff]] (counted for declared TIME)
-    ts_plain: int = 0  # text values of the one plain form 'YYYY-MM-DD HH:MM:SS[.ffffff]' (declared timestamps)
 
     @property
     def non_null(self) -> int:
@@ -50,21 +47,12 @@ class ColumnProfile:
 def ts_valid_sql(c: str) -> str:
     """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way.
 
-    Written as a CASE so the costly date function runs only on text shaped like a date, and once:
-    date() is NULL exactly where julianday() is (one parser), so NULL counts as not valid (0).
+    The text must begin with the very date SQLite reads from it ('2024-02-30' is read as March 1st:
+    not valid). That equality alone implies the 'YYYY-MM-DD' shape (date() writes nothing else), so
+    no shape test runs first: one date parse per text, which fails fast on text that is no date.
+    date() is NULL exactly where julianday() is (one parser): NULL counts as not valid (0).
     """
-    return (f"(CASE WHEN typeof({c})='text' AND {c} GLOB '{_TS_GLOB}' "
-            f"THEN coalesce(date({c}) = substr({c},1,10), 0) ELSE 0 END)")
-
-
-def plain_ts_sql(c: str) -> str:
-    """SQLite condition: the text `c` has the one plain timestamp form 'YYYY-MM-DD HH:MM:SS[.f]' (1 to 6
-    fraction digits, year 0001 on, hour 00-23, no zone), the form the load can turn into PostgreSQL's
-    binary timestamp exactly. Only the shape is tested: whether the date exists is `ts_valid_sql`'s."""
-    d = "[0-9]"
-    return (f"({c} GLOB '{d * 4}-{d * 2}-{d * 2} [0-2]{d}:[0-5]{d}:[0-5]{d}*' AND {c} >= '0001' "
-            f"AND substr({c},12,2) <= '23' AND (length({c}) = 19 OR (length({c}) BETWEEN 21 AND 26 "
-            f"AND substr({c},20,1) = '.' AND NOT substr({c},21) GLOB '*[^0-9]*')))")
+    return f"(CASE WHEN typeof({c})='text' THEN coalesce(date({c}) = substr({c},1,10), 0) ELSE 0 END)"
 
 
 _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
@@ -93,12 +81,11 @@ def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
                 ("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)")]
     if kind in ("timestamp", "date"):
         ok = ts_valid_sql(c)
-        # the zone is at the end: a fixed-length tail, not a leading '*' GLOB that tries every position
-        zoned = f"(substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' OR substr({c},-1) = 'Z')"
+        # the zone is at the end: a fixed-length tail, its pattern tested only where ':' and a sign stand
+        zoned = (f"(CASE WHEN substr({c},-3,1) = ':' AND substr({c},-6,1) IN ('+','-') "
+                 f"THEN substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' ELSE substr({c},-1) = 'Z' END)")
         out += [("ts_texts+ts_zoned", f"sum(CASE WHEN {ok} THEN 1 + ({zoned}) * {_PACK} ELSE 0 END)"),
                 ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
-    if kind == "timestamp":
-        out.append(("ts_plain", f"sum({is_text} AND {plain_ts_sql(c)})"))
     if kind == "json":
         out.append(("json_texts", f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))"))
     if re.fullmatch(r"\s*TIME\b.*", declared, re.I) and "STAMP" not in declared.upper():
@@ -165,7 +152,9 @@ def _halves(columns: list) -> tuple[list, list]:
 
 def profile_table(src: SqliteSource, table: Table, columns: list | None = None) -> dict[str, ColumnProfile]:
     """Count, per column, the storage classes and value shapes present (one scan of the table)."""
-    plans = [(col, _column_exprs(col.name, col.type)) for col in (table.columns if columns is None else columns)]
+    alias = table.rowid_alias  # the rowid itself: an integer in every row, nothing to count
+    plans = [(col, [] if col.name == alias else _column_exprs(col.name, col.type))
+             for col in (table.columns if columns is None else columns)]
     exprs = ["count(*)"] + [e for _, p in plans for _, e in p]
     row = list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0])
     rows, i, out = row[0], 1, {}
@@ -176,6 +165,8 @@ def profile_table(src: SqliteSource, table: Table, columns: list | None = None) 
         base.update({"int_min": None, "int_max": None, "max_chars": None, "rows": rows})
         base.update({k: (v if v is not None or k in ("int_min", "int_max", "max_chars") else 0)
                      for k, v in fields.items()})
+        if col.name == alias:
+            base["integers"] = rows
         base["nulls"] = rows - base["integers"] - base["reals"] - base["texts"] - base["blobs"]
         out[col.name] = ColumnProfile(**base)
     _nuls_in_mixed(src, table, out, [c for c, _ in plans])

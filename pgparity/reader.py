@@ -15,16 +15,9 @@ from .errors import RefusedError
 from .plan import ColumnPlan, TablePlan
 from .source import BATCH_ROWS, SqliteSource
 from .timeconv import local_text_to_utc_text
+from .verify.exact_numbers import real_as_text  # the one rendering of reals as text (the checks use it too)
 
 _ZONED = ("timestamptz", "timestamp with time zone")
-
-
-def real_as_text(reals: pa.Array) -> pa.Array:
-    """Doubles as text: the shortest digits that read back as the same double, with SQLite's look of a
-    real kept (3.0, not 3). The one rendering both the migration and the checks use."""
-    shown = reals.cast(pa.string())
-    integral = pc.match_substring_regex(shown, r"^-?[0-9]+$")
-    return pc.if_else(integral, pc.binary_join_element_wise(shown, ".0", ""), shown)
 
 
 def finish_column(cplan: ColumnPlan, arrays: list[pa.Array], nul: str = "refuse",

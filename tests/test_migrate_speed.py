@@ -136,3 +136,27 @@ def test_binary_and_csv_copies_give_identical_tables(tmp_path, target, pg_url):
             (42, "Infinity", False, 2, "9999-12-31 23:59:59.123", '[{"k": null}]', "5c783431")]
     finally:
         csv_target.drop()
+
+
+def test_a_value_binary_cannot_carry_sends_the_table_again_as_csv(tmp_path, target):
+    """A late batch holds a timestamp PostgreSQL reads its own way ('24:00:00' is the next day): the
+    binary COPY is rolled back to its savepoint and the table goes as CSV; the next table is binary again."""
+    db = tmp_path / "late_form.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE fb (id INTEGER PRIMARY KEY, ts DATETIME)")
+    con.execute("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 70000) "
+                "INSERT INTO fb SELECT i, '2024-01-01 10:00:00.25' FROM s")
+    con.execute("UPDATE fb SET ts = '2024-01-01 24:00:00' WHERE id = 69000")
+    con.execute("CREATE TABLE zz (id INTEGER PRIMARY KEY, fb_id INTEGER REFERENCES fb(id), ts DATETIME)")
+    con.execute("INSERT INTO zz VALUES (1, 69000, '2024-03-01 00:00:00')")
+    con.commit()
+    con.close()
+    res = _migrate(db, target, tmp_path, "-q")
+    assert res.returncode == 0, res.stderr
+    formats = {t["table"]: t["copy_format"]
+               for t in json.loads((tmp_path / "rep" / "migration.json").read_text())["tables"]}
+    assert formats == {"fb": "csv, after binary met fb.ts: a timestamp text not of the form "
+                             "YYYY-MM-DD HH:MM:SS[.ffffff]", "zz": "binary"}
+    assert target.sql(f"SELECT count(*), count(DISTINCT id), min(ts)::text, max(ts)::text FROM {target.q('fb')}") \
+        == [(70000, 70000, "2024-01-01 10:00:00.25", "2024-01-02 00:00:00")]
+    assert target.sql(f"SELECT fb_id, ts::text FROM {target.q('zz')}") == [(69000, "2024-03-01 00:00:00")]

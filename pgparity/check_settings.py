@@ -66,9 +66,13 @@ def read_config(path: Path | None) -> ConfigFile:
     if path is None:
         return ConfigFile(None, {})
     try:
-        data = dict(tomllib.loads(path.read_text()).get("pgparity", {}))
+        whole = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    outside = sorted(set(whole) - {"pgparity"})
+    if outside:  # read as nothing, they would be silently ignored
+        raise UsageError(f"{path}: {', '.join(outside)} outside the [pgparity] table (settings go under [pgparity])")
+    data = dict(whole.get("pgparity", {}))
     known = sorted(set(DEFAULTS) | set(OTHER_KEYS) | set(FILE_ALIASES))
     for key in sorted(data):
         if key not in known:

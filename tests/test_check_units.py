@@ -154,8 +154,9 @@ def test_declared_datetime_of_millisecond_epochs_landed_as_bigint_reads_their_ba
 
 
 def test_settings_file_accepts_only_what_the_command_line_accepts(tmp_path):
-    """pgparity.toml: a unit or policy outside the command line's choices, a wrongly typed number, and one
-    setting spelled twice are refused in one line naming the file; a single table may be a string."""
+    """pgparity.toml: a unit or policy outside the command line's choices, a wrongly typed number, one
+    setting spelled twice and settings outside [pgparity] are refused in one line naming the file; a single
+    table may be a string."""
     import pytest
 
     from pgparity.check_settings import read_config
@@ -166,9 +167,13 @@ def test_settings_file_accepts_only_what_the_command_line_accepts(tmp_path):
                        ('nul_policy = "ignore"', "nul_policy = 'ignore' is not one of fail, refuse, strip"),
                        ('examples = "5"', "examples = '5' is not a whole number"),
                        ("allow_stale_read = 1", "allow_stale_read = 1 is not true or false"),
-                       ('schema = "a"\npg_schema = "b"', "'pg_schema' and 'schema' are the same setting")]:
+                       ('schema = "a"\npg_schema = "b"', "'pg_schema' and 'schema' are the same setting"),
+                       ('[x]\n[y]', "x, y outside the [pgparity] table")]:
         toml.write_text(f"[pgparity]\n{body}\n")
         with pytest.raises(UsageError, match=re.escape(f"{toml}: {said}")):
             read_config(toml)
+    toml.write_text('schema = "a"\n')  # before any table header: not a pgparity setting
+    with pytest.raises(UsageError, match=re.escape(f"{toml}: schema outside the [pgparity] table")):
+        read_config(toml)
     toml.write_text('[pgparity]\ntables = "orders"\nexclude_table = "logs"\nfloat_tolerance = 0\n')
     assert read_config(toml).data == {"tables": ["orders"], "exclude": ["logs"], "float_tolerance": 0}

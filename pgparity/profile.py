@@ -56,21 +56,28 @@ def ts_valid_sql(c: str) -> str:
 
 
 _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
+_PACK3 = 1 << 21  # three counts share one 64-bit sum: exact below 2 million rows
 
 
-def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
-    """(field, aggregate) pairs for one column.
+def _column_exprs(name: str, declared: str, rows: int | None = None) -> list[tuple[str, str]]:
+    """(field, aggregate) pairs for one column of a table of `rows` rows (None: any number).
 
-    Each aggregate costs a step per row, so storage classes are counted two to an aggregate, and
-    shape tests (timestamps, JSON, boolean words, scale) run only where the declared type asks for
-    them; fields left out keep their neutral value.
+    Each aggregate costs a step per row, so storage classes are counted several to an aggregate
+    (below 2**21 rows: integers, reals and blobs in one sum, texts as the rest of count(column);
+    else two to a sum), and shape tests (timestamps, JSON, boolean words, scale) run only where the
+    declared type asks for them; fields left out keep their neutral value.
     """
     c = qs(name)
     kind = declared_kind(declared)
     is_text = f"typeof({c})='text'"
-    out = [("integers+reals", f"sum(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN {_PACK} ELSE 0 END)"),
-           ("texts+blobs", f"sum(CASE typeof({c}) WHEN 'text' THEN 1 WHEN 'blob' THEN {_PACK} ELSE 0 END)")]
-    if kind in ("timestamp", "date", "boolean"):
+    if rows is not None and rows < _PACK3:
+        out = [("non_null", f"count({c})"),
+               ("integers+reals+blobs", f"sum(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN {_PACK3} "
+                                        f"WHEN 'blob' THEN {_PACK3 * _PACK3} ELSE 0 END)")]
+    else:
+        out = [("integers+reals", f"sum(CASE typeof({c}) WHEN 'integer' THEN 1 WHEN 'real' THEN {_PACK} ELSE 0 END)"),
+               ("texts+blobs", f"sum(CASE typeof({c}) WHEN 'text' THEN 1 WHEN 'blob' THEN {_PACK} ELSE 0 END)")]
+    if kind == "timestamp":  # the planner reads integer bounds only to recognise epochs in a timestamp column
         out += [("int_min", f"min(CASE WHEN typeof({c})='integer' THEN {c} END)"),
                 ("int_max", f"max(CASE WHEN typeof({c})='integer' THEN {c} END)")]
     if kind == "boolean":
@@ -100,10 +107,14 @@ def _column_exprs(name: str, declared: str) -> list[tuple[str, str]]:
 
 
 def _unpack(fields: dict) -> dict:
-    for pair in [k for k in fields if "+" in k]:
-        low, high = pair.split("+")
-        total = fields.pop(pair) or 0
-        fields[low], fields[high] = total % _PACK, total // _PACK
+    for packed in [k for k in fields if "+" in k]:
+        names = packed.split("+")
+        width = _PACK if len(names) == 2 else _PACK3
+        total = fields.pop(packed) or 0
+        for name in names:
+            fields[name], total = total % width, total // width
+    if "non_null" in fields:  # counted as the rest: every non-NULL value that is no integer, real or blob
+        fields["texts"] = fields.pop("non_null") - fields["integers"] - fields["reals"] - fields["blobs"]
     return fields
 
 
@@ -153,7 +164,8 @@ def _halves(columns: list) -> tuple[list, list]:
 def profile_table(src: SqliteSource, table: Table, columns: list | None = None) -> dict[str, ColumnProfile]:
     """Count, per column, the storage classes and value shapes present (one scan of the table)."""
     alias = table.rowid_alias  # the rowid itself: an integer in every row, nothing to count
-    plans = [(col, [] if col.name == alias else _column_exprs(col.name, col.type))
+    rows = src.query(f"SELECT count(*) FROM {qs(table.name)}")[0][0]  # no row is decoded: cheap
+    plans = [(col, [] if col.name == alias else _column_exprs(col.name, col.type, rows))
              for col in (table.columns if columns is None else columns)]
     exprs = ["count(*)"] + [e for _, p in plans for _, e in p]
     row = list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0])

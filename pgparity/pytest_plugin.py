@@ -337,7 +337,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     config = session.config
     cmp = config.stash.get(COMPARISON, None)
     if SCANS in config.stash:
-        config.stash[SCANS].close()
+        config.stash[SCANS].close()  # a scan still under way (-x, Ctrl-C) stops at its next batch
     if cmp is None or config.option.collectonly:
         return
     from pgparity.report.html import write_html

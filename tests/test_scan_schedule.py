@@ -60,6 +60,15 @@ def test_selection_reads_only_what_the_selected_checks_need(many, tmp_path):
     assert summary["reads"] == {"t1": {"postgresql": 1, "sqlite": 1}}
 
 
+def test_a_stopped_run_reads_at_most_two_tables_ahead(many, tmp_path):
+    path, target = many
+    target.sql(f"DELETE FROM {target.q('t0')} WHERE id = 5")
+    res, summary = _run(path, target, tmp_path, "-x")
+    assert res.returncode == 1, res.stdout[-3000:]
+    assert [f["table"] for f in summary["failures"]] == ["t0"]  # the first check that sees the row stops the run
+    assert set(summary["reads"]) <= {"t0", "t1", "t2"}, summary["reads"]
+
+
 def _damage(path, table: str) -> None:
     """Overwrite `table`'s root page with garbage: reading that table fails, the others read as before."""
     con = sqlite3.connect(path)

@@ -164,9 +164,19 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "",
     frames, facts, bounds = [], FactsScan(tp), _Epochs(tp, epochs)
     count_read(tp.name, "sqlite")
     for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
+        _go_on(cmp)
         loc = batch.column(batch.num_columns - 1) if locator else None
         frames.append(_frame(tp, _canon_source(tp, batch, cmp, bounds), loc, facts))
     return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result(), bounds.bounds
+
+
+class ScanStopped(Exception):
+    """The run was interrupted (Comparison.stopping): the scan ends at a batch boundary."""
+
+
+def _go_on(cmp: Comparison) -> None:
+    if cmp.stopping.is_set():
+        raise ScanStopped("the run was interrupted")
 
 
 class _Mixed(Exception):
@@ -184,6 +194,7 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
     count_read(tp.name, "sqlite")
     for batch in cmp.source.batches(sql, BATCH_ROWS):
+        _go_on(cmp)
         if not batch.num_rows:
             continue
         values = []
@@ -241,6 +252,7 @@ def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
         for batch in cur.fetch_record_batch():
+            _go_on(cmp)
             if batch.num_rows:
                 loc = batch.column(batch.num_columns - 1) if locator else None
                 frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc, facts))

@@ -108,6 +108,7 @@ class Comparison:
         self.cache: dict[str, object] = {}  # results several checks share (content per table, GX run)
         self.pg_url = pg_url
         self._interval: UnitEvidence | None = None  # the unit of integers going into interval columns, once asked
+        self.stopping = threading.Event()  # set: a scan under way stops at its next batch (an interrupted run)
         self._view: Comparison | None = None  # the scan view's connections (see scan_view), opened when asked
         self._view_lock = threading.Lock()
         self._scan_source: SqliteSource | None = None

@@ -3,7 +3,7 @@
     schedule = ScanSchedule(cmp, ["orders", "items"])   # the tables whose selected checks read the scan
     schedule.start()
     content_of(cmp, tp)    # waits for that table's scan (content_check.content_of), never reads again
-    schedule.close()       # at the end of the session: nothing further is started
+    schedule.close()       # at the end of the session: nothing further is started, a scan under way stops
 
 The worker scans the tables one after the other, at most AHEAD tables beyond the last one a test has
 asked for, so while the checks of one table run the next table's scan is under way (a scan itself keeps
@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import CancelledError, Future
+from concurrent.futures import wait as futures_wait
 
 from .content import ContentResult, compare_content
 from .pairing import Comparison
 
 AHEAD = 2  # tables scanned beyond the last one asked for
+WAIT_SLICE = 0.25  # seconds a test waits for a scan between two looks at signals (Ctrl-C)
 # the checks (test function names without test_) that read the content scan or its facts
 READS_SCAN = frozenset({"content", "profiles", "booleans", "timestamps", "text", "schema", "row_count"})
 
@@ -39,6 +41,9 @@ class PendingScan(Future):
 
     def result(self, timeout: float | None = None) -> ContentResult:
         self._schedule.reached(self._position)
+        if timeout is None:  # in short waits: a Ctrl-C delivered to another thread is seen between two
+            while not self.done():
+                futures_wait([self], timeout=WAIT_SLICE)
         return super().result(timeout)
 
 
@@ -82,12 +87,14 @@ class ScanSchedule:
                 pending.set_exception(exc)
 
     def close(self) -> None:
-        """Start nothing further and wait for the scan under way (its connections close after it)."""
+        """At the end of the session no test asks any more: start nothing further, stop the scan under way
+        (-x, Ctrl-C) at its next batch, and wait for it (its connections close after it)."""
         with self._wake:
             self._stopped = True
             self._wake.notify()
         for pending in self._pending:
             pending.cancel()
+        self._cmp.stopping.set()
         if self._thread.is_alive():
             self._thread.join()
 

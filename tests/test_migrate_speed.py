@@ -19,6 +19,12 @@ PHASES = ("schema", "read/profile", "plan", "preflight", "create tables", "copy"
           "checks/views/FKs", "sequences", "analyze", "manifest")
 
 
+def _fill(con, table: str, n: int, values: str) -> None:
+    """Insert rows 1..n into `table`, each row SELECT `values` over i (the row number)."""
+    con.execute(f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
+                f"INSERT INTO {table} SELECT {values} FROM s WHERE {n} > 0")
+
+
 def _migrate(db, target, tmp_path, *extra):
     return run_cli(db, "--pg", target.url, "--pg-schema", target.schema, "--reports", tmp_path / "rep", *extra)
 
@@ -44,8 +50,7 @@ def test_many_tables_of_several_batches_land_whole_and_apart(tmp_path, target):
     sizes = {"a": 70_000, "b": 3, "c": 140_000, "d": 0, "e": 66_000}
     for name, n in sizes.items():
         con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, v TEXT NOT NULL, w INTEGER UNIQUE)")
-        con.execute(f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n}) "
-                    f"INSERT INTO {name} SELECT i, '{name}' || i, i * 7 FROM s WHERE {n} > 0")
+        _fill(con, name, n, f"i, '{name}' || i, i * 7")
     con.commit()
     con.close()
     res = _migrate(db, target, tmp_path, "-q")
@@ -65,11 +70,9 @@ def test_bad_bytes_late_in_the_last_table_leave_nothing(tmp_path, target):
     db = tmp_path / "late.db"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE first (id INTEGER PRIMARY KEY, v TEXT)")
-    con.execute("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 80000) "
-                "INSERT INTO first SELECT i, 'x' || i FROM s")
+    _fill(con, "first", 80000, "i, 'x' || i")
     con.execute("CREATE TABLE zlast (id INTEGER PRIMARY KEY, first_id INTEGER REFERENCES first(id), v TEXT)")
-    con.execute("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 70000) "
-                "INSERT INTO zlast SELECT i, i, 'y' || i FROM s")
+    _fill(con, "zlast", 70000, "i, i, 'y' || i")
     con.execute("UPDATE zlast SET v = CAST(x'41ff42' AS TEXT) WHERE id = 69999")
     con.commit()
     con.close()
@@ -144,8 +147,7 @@ def test_a_value_binary_cannot_carry_sends_the_table_again_as_csv(tmp_path, targ
     db = tmp_path / "late_form.db"
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE fb (id INTEGER PRIMARY KEY, ts DATETIME)")
-    con.execute("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 70000) "
-                "INSERT INTO fb SELECT i, '2024-01-01 10:00:00.25' FROM s")
+    _fill(con, "fb", 70000, "i, '2024-01-01 10:00:00.25'")
     con.execute("UPDATE fb SET ts = '2024-01-01 24:00:00' WHERE id = 69000")
     con.execute("CREATE TABLE zz (id INTEGER PRIMARY KEY, fb_id INTEGER REFERENCES fb(id), ts DATETIME)")
     con.execute("INSERT INTO zz VALUES (1, 69000, '2024-03-01 00:00:00')")

@@ -84,8 +84,9 @@ def _column_exprs(name: str, declared: str, rows: int | None = None) -> list[tup
         out += [("non_bool_ints", f"sum(typeof({c})='integer' AND {c} NOT IN (0,1))"),
                 ("bool_texts", f"sum(CASE WHEN {is_text} THEN {sqlite_word(c)} IN ({sql_list(WORDS)}) ELSE 0 END)")]
     if kind in ("text", "blob"):
-        out += [("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"),
-                ("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)")]
+        if re.search(r"\(\s*\d", declared):  # the planner reads the longest text only against a declared length
+            out.append(("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"))
+        out.append(("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)"))
     if kind in ("timestamp", "date"):
         ok = ts_valid_sql(c)
         # the zone is at the end: a fixed-length tail, its pattern tested only where ':' and a sign stand

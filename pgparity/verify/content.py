@@ -38,8 +38,9 @@ import pyarrow.compute as pc
 
 from ..affinity import affinity
 from ..errors import SourceError
-from ..sqlnames import qi, qname, qs, sql_literal
+from ..sqlnames import qname, qs
 from .column_facts import FactsScan, SideFacts, TableFacts, distinct_limit
+from .detail import RowDiff, beyond_tolerance, detail_changed, rows_by_key, rows_by_locator
 from .pairing import Comparison, TablePair, count_read
 from .rules import canonical_source, canonical_target, split_raw
 
@@ -48,15 +49,6 @@ DETAIL_ROWS = 10_000  # differing rows fetched for column attribution; counts be
 HASH_SEED = 20261126
 CLASS_BITS = {"integer": 1, "real": 2, "text": 4, "blob": 8}  # SQLite storage classes, NULL is 0
 _CLASSES_PER_MASK = 15  # 4 bits per column in one 64-bit integer
-
-
-@dataclass
-class RowDiff:
-    kind: str  # 'missing' (in SQLite, not in PostgreSQL) | 'extra' | 'changed'
-    key: dict
-    column: str | None = None
-    source: object = None
-    target: object = None
 
 
 @dataclass
@@ -330,8 +322,6 @@ def _keyed_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.DataF
     missing = joined.filter(pl.col("h_t").is_null())
     extra = joined.filter(pl.col("h").is_null())
     changed = joined.filter(pl.col("h").is_not_null() & pl.col("h_t").is_not_null() & (pl.col("h") != pl.col("h_t")))
-    from .detail import beyond_tolerance, detail_changed, rows_by_key
-
     kept = beyond_tolerance(cmp, tp, changed)  # doubles near a bucket edge hash apart: re-checked exactly
     res.within_tolerance, changed = changed.height - kept.height, kept
     extra_copies = int(dup["len"].sum() - dup.height) if dup.height else 0
@@ -362,21 +352,8 @@ def _multiset_diff(cmp: Comparison, tp: TablePair, src: pl.DataFrame, tgt: pl.Da
     extra = j.filter(pl.col("n_t") > pl.col("n"))
     res.missing = int((miss["n"] - miss["n_t"]).sum()) if miss.height else 0
     res.extra = int((extra["n_t"] - extra["n"]).sum()) if extra.height else 0
-    from .detail import rows_by_locator
-
     n = cmp.settings.examples
     res.examples += [RowDiff("missing", {"rowid": loc}, None, row, None)
                      for loc, row in rows_by_locator(cmp, tp, miss["loc"].to_list()[:n], "source")]
     res.examples += [RowDiff("extra", {"ctid": loc}, None, None, row)
                      for loc, row in rows_by_locator(cmp, tp, extra["loc_t"].to_list()[:n], "target")]
-
-
-def key_where_sql(tp: TablePair, keys: list[tuple], side: str) -> str:
-    """A WHERE clause selecting rows by canonical key values (keys are ints or texts)."""
-    cols = [qs(c.name) if side == "source" else qi(c.target.name) for c in tp.key]
-    if len(cols) == 1:
-        return f"{cols[0]} IN ({', '.join(sql_literal(k[0]) for k in keys)})"
-    rows = ", ".join("(" + ", ".join(sql_literal(v) for v in k) + ")" for k in keys)
-    if side == "source":
-        return f"({', '.join(cols)}) IN (VALUES {rows})"
-    return f"({', '.join(cols)}) IN ({rows})"

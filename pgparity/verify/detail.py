@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import polars as pl
 import pyarrow as pa
 
 from ..source import display_sql
-from ..sqlnames import qi, qname, qs
+from ..sqlnames import qi, qname, qs, sql_literal
 from .exact_numbers import within_tolerance
 from .json_values import duplicate_conflicts
 from .pairing import Comparison, TablePair
@@ -24,6 +24,28 @@ from .pairing import Comparison, TablePair
 FETCH_KEYS = 500
 REDACTED = "***redacted***"
 SENSITIVE = re.compile(r"pass(word|wd)?|secret|token|api_?key|credential|private_?key|salt", re.I)
+
+
+@dataclass
+class RowDiff:
+    """One differing row: its key, and for a changed row the column and both values."""
+
+    kind: str  # 'missing' (in SQLite, not in PostgreSQL) | 'extra' | 'changed'
+    key: dict
+    column: str | None = None
+    source: object = None
+    target: object = None
+
+
+def key_where_sql(tp: TablePair, keys: list[tuple], side: str) -> str:
+    """A WHERE clause selecting rows by canonical key values (keys are ints or texts)."""
+    cols = [qs(c.name) if side == "source" else qi(c.target.name) for c in tp.key]
+    if len(cols) == 1:
+        return f"{cols[0]} IN ({', '.join(sql_literal(k[0]) for k in keys)})"
+    rows = ", ".join("(" + ", ".join(sql_literal(v) for v in k) + ")" for k in keys)
+    if side == "source":
+        return f"({', '.join(cols)}) IN (VALUES {rows})"
+    return f"({', '.join(cols)}) IN ({rows})"
 
 
 def is_sensitive(column: str, extra: tuple[str, ...] = ()) -> bool:
@@ -133,8 +155,6 @@ def _chunks(items: list, size: int):
 
 def rows_by_key(cmp: Comparison, tp: TablePair, df: pl.DataFrame, side: str, n: int) -> list[tuple[dict, dict]]:
     """The first `n` rows of `df` (canonical keys) as shown on one side."""
-    from .content import key_where_sql
-
     keys = [tuple(r) for r in df.select([f"k{i}" for i in range(len(tp.key))]).head(n).iter_rows()]
     if not keys:
         return []
@@ -180,8 +200,6 @@ def _shown(c, sv: tuple, tv: tuple, sd: dict, td: dict) -> tuple[object, object]
 
 def _fetch_pairs(cmp: Comparison, tp: TablePair, keys: list[tuple]):
     """(key, source (values, display), target (values, display)) for keys present on both sides."""
-    from .content import key_where_sql
-
     for chunk in _chunks(keys, FETCH_KEYS):
         src = {k: (v, d) for k, v, d in _fetch_source(cmp, tp, key_where_sql(tp, chunk, "source"))}
         tgt = {k: (v, d) for k, v, d in _fetch_target(cmp, tp, key_where_sql(tp, chunk, "target"))}
@@ -207,8 +225,6 @@ def beyond_tolerance(cmp: Comparison, tp: TablePair, changed: pl.DataFrame) -> p
 
 def detail_changed(cmp: Comparison, tp: TablePair, changed: pl.DataFrame, n: int):
     """(examples, changed rows per column, rows attributed) for rows present on both sides but different."""
-    from .content import RowDiff
-
     keys = [tuple(r) for r in changed.select([f"k{i}" for i in range(len(tp.key))]).iter_rows()]
     examples: list = []
     per_column: dict[str, int] = {}

@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 INVALID = "\x00invalid json:"
 
@@ -50,16 +51,16 @@ def _parse(text: str, first_wins: bool) -> object:
 
 def canonical_json(texts: pa.Array, first_wins: bool) -> pa.Array:
     """Canonical JSON text per value; `first_wins`: duplicate keys resolve as SQLite reads them."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    encoded = pc.dictionary_encode(texts.cast(pa.string()))  # each distinct text parsed once
     out = []
-    for v in texts.cast(pa.string()).to_pylist():
-        if v is None:
-            out.append(None)
-            continue
+    for v in encoded.dictionary.to_pylist():
         try:
             out.append(_dump(_parse(v, first_wins)))
         except ValueError:
             out.append(INVALID + v)
-    return pa.array(out, pa.string())
+    return pa.array(out, pa.string()).take(encoded.indices)
 
 
 def duplicate_conflicts(text: str | None) -> list[str]:

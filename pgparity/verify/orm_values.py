@@ -7,7 +7,7 @@
 - inet/cidr: address/prefix, IPv6 written out in full ('10.0.2.2' is '10.0.2.2/32').
 - time: microseconds since midnight ('08:30', '08:30:00', '08:30:00.000001').
 
-uuid, interval and time are vectorised; inet values are parsed one by one (ipaddress), a rare type.
+uuid, interval and time are vectorised; inet values are parsed one distinct text at a time (ipaddress).
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ def _network(text: str | None) -> str | None:
 
 
 def inet_text(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(address/prefix with IPv6 written in full, odd marker); parsed one by one."""
-    texts = texts.cast(pa.string())
-    value = pa.array([_network(v) for v in texts.to_pylist()], pa.string())
+    """(address/prefix with IPv6 written in full, odd marker); each distinct text parsed once."""
+    texts = (texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts).cast(pa.string())
+    encoded = pc.dictionary_encode(texts)
+    value = pa.array([_network(v) for v in encoded.dictionary.to_pylist()], pa.string()).take(encoded.indices)
     return value, _bad(value, texts)

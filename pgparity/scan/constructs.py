@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from .statement import Statement, type_kind
+from .translate import date_call, date_function
 
 MECHANICAL = "mechanical"
 PERSON = "person"
@@ -97,11 +98,9 @@ def _insert_or(st: Statement) -> Iterator[Construct]:
 
 def _now_calls(st: Statement) -> Iterator[Construct]:
     for node in st.tree.find_all(exp.Anonymous, exp.Date, exp.TimeToStr):
-        name, args = _date_call(node)
+        name, args = date_call(node)
         if name is None:
             continue
-        from .translate import date_function
-
         pg = date_function(name, args)
         if pg is None:
             yield Construct("date_function", PERSON, sql(node), "no mechanical form",
@@ -116,18 +115,6 @@ def _now_calls(st: Statement) -> Iterator[Construct]:
                         "time zone" if now else "SQLite's strftime() is to_char() with other format codes"
                         if name == "strftime" else "SQLite returns text; PostgreSQL a timestamp or date",
                         st.offset(name))
-
-
-def _date_call(node: exp.Expression) -> tuple[str | None, list[exp.Expression]]:
-    if isinstance(node, exp.Anonymous) and node.name.lower() in ("datetime", "date", "time", "julianday",
-                                                                 "strftime"):
-        return node.name.lower(), list(node.expressions)
-    if isinstance(node, exp.Date):
-        return "date", [node.this, *node.expressions]
-    if isinstance(node, exp.TimeToStr):
-        inner = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
-        return "strftime", [node.args["format"], inner]
-    return None, []
 
 
 def _current_timestamp(st: Statement) -> Iterator[Construct]:

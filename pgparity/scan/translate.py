@@ -85,10 +85,21 @@ def _rewrite(node: exp.Expression, known: set[str] | None, problems: list[str]) 
     return node
 
 
-def _date_node(node: exp.Expression, problems: list[str]) -> exp.Expression:
-    from .constructs import _date_call
+def date_call(node: exp.Expression) -> tuple[str | None, list[exp.Expression]]:
+    """(SQLite date function's name, its arguments) of a node sqlglot parsed from one, else (None, [])."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("datetime", "date", "time", "julianday",
+                                                                 "strftime"):
+        return node.name.lower(), list(node.expressions)
+    if isinstance(node, exp.Date):
+        return "date", [node.this, *node.expressions]
+    if isinstance(node, exp.TimeToStr):
+        inner = node.this.this if isinstance(node.this, exp.TsOrDsToTimestamp) else node.this
+        return "strftime", [node.args["format"], inner]
+    return None, []
 
-    name, args = _date_call(node)
+
+def _date_node(node: exp.Expression, problems: list[str]) -> exp.Expression:
+    name, args = date_call(node)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "last_insert_rowid":
         return exp.Anonymous(this="lastval", expressions=[])
     if name is None:

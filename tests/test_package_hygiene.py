@@ -97,12 +97,8 @@ def test_every_module_imports_in_a_fresh_interpreter():
     assert done.returncode == 0, done.stderr[-2000:]
 
 
-# cycles being removed by their modules' owners (asked in the session's requests); any other cycle fails
-BEING_REMOVED = {frozenset({"pgparity.verify.content", "pgparity.verify.detail"})}
-
-
 def test_no_import_cycle_in_the_verify_package():
-    found = [c for c in cycles(import_graph(PACKAGE), "pgparity.verify") if frozenset(c) not in BEING_REMOVED]
+    found = cycles(import_graph(PACKAGE), "pgparity.verify")
     assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
 

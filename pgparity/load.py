@@ -126,34 +126,31 @@ def binary_kinds(tp: TablePlan) -> list[str] | None:
 
 
 def binary_rows(batch: pa.RecordBatch, kinds: list[str], table: str) -> bytes:
-    """The batch's rows in COPY BINARY tuple format (no header or trailer), built with numpy: per row
-    a 16-bit field count, per field a 32-bit length (-1 for NULL) and the value in network byte order."""
+    """The batch's rows in COPY BINARY tuple format (no header or trailer): per row a 16-bit field count,
+    per field a 32-bit length (-1 for NULL) and the value in network byte order.
+
+    Each piece is an Arrow binary array built from numpy buffers without a per-row step (the count,
+    each column's lengths, each column's values); one element-wise join lays them out row by row."""
     n = batch.num_rows
-    fields = [_field(batch.column(j), kind, f"{table}.{batch.schema.names[j]}") for j, kind in enumerate(kinds)]
-    sizes = np.full(n, 2, np.int64)
-    for lengths, _ in fields:
-        sizes += 4 + np.maximum(lengths, 0)
-    starts = np.zeros(n, np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    out = np.empty(int(sizes.sum()), np.uint8)
-    count = np.array([len(kinds)], ">i2").view(np.uint8)
-    out[starts] = count[0]
-    out[starts + 1] = count[1]
-    pos = starts + 2
-    for (lengths, payload), kind in zip(fields, kinds):
-        out[pos[:, None] + np.arange(4)] = lengths.astype(">i4").view(np.uint8).reshape(n, 4)
-        valid = lengths >= 0
-        first = pos[valid] + 4
-        size = lengths[valid]
+    parts = [_binary(np.frombuffer(np.array([len(kinds)], ">i2").tobytes() * n, np.uint8), np.full(n, 2))]
+    for j, kind in enumerate(kinds):
+        lengths, payload = _field(batch.column(j), kind, f"{table}.{batch.schema.names[j]}")
+        parts.append(_binary(lengths.astype(">i4").view(np.uint8), np.full(n, 4)))
         if kind == "jsonb":  # jsonb's binary form: version 1, then the text
-            out[first] = 1
-            first, size = first + 1, size - 1
-        if payload.size:
-            # each payload byte goes to its value's place: the value's start plus its offset in the value
-            begin = np.cumsum(size) - size
-            out[np.repeat(first - begin, size) + np.arange(payload.size)] = payload
-        pos = pos + 4 + np.maximum(lengths, 0)
-    return out.tobytes()
+            valid = lengths >= 0
+            parts.append(_binary(np.ones(int(valid.sum()), np.uint8), valid.astype(np.int64)))
+            lengths = np.where(valid, lengths - 1, lengths)
+        parts.append(_binary(payload, np.maximum(lengths, 0)))
+    rows = pc.binary_join_element_wise(*parts, b"")
+    offsets = np.frombuffer(rows.buffers()[1], "<i4", n + 1, rows.offset * 4)
+    return rows.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes()
+
+
+def _binary(data: np.ndarray, sizes: np.ndarray) -> pa.Array:
+    """An Arrow binary array over `data` (uint8), value i being the next sizes[i] bytes."""
+    offsets = np.zeros(len(sizes) + 1, np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    return pa.Array.from_buffers(pa.binary(), len(sizes), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 _HEX = np.full(256, 255, np.uint8)

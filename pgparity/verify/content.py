@@ -6,7 +6,8 @@ differing rows fetched again, by key. In the same pass each side's table facts (
 distinct, min, max, exact sums, lengths, true/false counts of the canonical values) are gathered from
 the same batches, for the checks that read them (facts.facts_of). Whether a SQLite column hides a
 second storage class (which the plain read would turn into text or doubles silently) is learnt in the
-same read too: one extra integer per row holds the storage classes of the columns that could.
+same read too: one extra integer per row holds the storage classes of the columns that could (the
+read then stops at the first batch that shows a mixed column, and the rule expressions read the table).
 Each full read is counted in pairing.READS (the reports say them).
 
 Integer epochs whose unit the comparison left to the scan (pairing's epochs_pending) have their
@@ -204,8 +205,8 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
         first_mask = batch.num_columns - len(masks)
         for m in range(len(masks)):
             classes[m] |= int(np.bitwise_or.reduce(batch.column(first_mask + m).to_numpy(zero_copy_only=False)))
+        _assert_single_class(tp, seen, _classes_by_column(suspects, classes))  # at the first batch that shows it
         frames.append(_frame(tp, values, batch.column(len(tp.compared)) if locator else None, facts))
-    _assert_single_class(tp, seen, _classes_by_column(suspects, classes))
     return pl.concat(frames) if frames else _empty(tp, locator)
 
 

@@ -28,6 +28,7 @@ from bench.common import (  # noqa: E402
     ROOT,
     SHIPPED_ITEMS,
     add_run_options,
+    code_state,
     drop_dbs,
     floor,
     gx_suites,
@@ -72,7 +73,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.rows, args.repeat = [2000, 20000], 1
-    load = os.getloadavg()[0]
+    load, started = os.getloadavg()[0], code_state()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     inputs = {}
@@ -89,7 +90,7 @@ def main() -> int:
             runs[n]["suite"].append(suite(db, url, work / "runs" / f"scale_{n}_{i}", exp))
             print(f"  {n:>11,} run {i + 1}: floor {runs[n]['floor'][-1].wall:.2f} s, "
                   f"suite {runs[n]['suite'][-1].wall:.2f} s {runs[n]['suite'][-1].rss_mib:.0f} MiB", flush=True)
-    ok = write(args, runs, load)
+    ok = write(args, runs, load, started)
     if args.drop:
         drop_dbs(args.pg, [f"{args.db_prefix}_scale_{n}" for n in args.rows])
         for n in args.rows:
@@ -97,11 +98,11 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def write(args, runs: dict, load: float) -> bool:
+def write(args, runs: dict, load: float, started: tuple) -> bool:
     sizes = " ".join(map(str, args.rows))
     cmd = "python bench/bench_scale.py" + (" --quick" if args.quick else f" --rows {sizes} --repeat {args.repeat}")
     lines = header(f"`pytest checks/` at scale — shipped_items shape, {', '.join(f'{n:,}' for n in args.rows)} rows",
-                   cmd, args.note, load, args.pg)
+                   cmd, args.note, load, args.pg, started)
     lines += [f"Median of {args.repeat} run(s), each a fresh process timed start to exit; peak RSS is that "
               f"process's own (wait4). Suite: `pytest checks/` (every marker but drift), "
               f"{'with' if args.gx else 'without'} GX suites. Floor: both sides read at once, same drivers "

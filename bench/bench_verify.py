@@ -202,7 +202,7 @@ def main() -> int:
         args.rows, args.repeat = (2000 if args.rows == 1_000_000 else args.rows), 1
     args.peer = (not args.quick) if args.peer is None else args.peer
     args.gx = args.gx or ("without" if args.quick else "both")
-    load = os.getloadavg()[0]
+    load, started = os.getloadavg()[0], code_state()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -210,8 +210,8 @@ def main() -> int:
     print(f"inputs ready in {time.perf_counter() - t0:.0f} s (migrated copies reused: {inp['reused']})", flush=True)
     runs = measure_all(args, work, inp)
     peer = measure_peer(args, work, inp)
-    result = summarise(args, inp, runs, peer)
-    write(args, result, load)
+    result = summarise(args, inp, runs, peer, started)
+    write(args, result, load, started)
     if args.drop:
         names = [f"{args.db_prefix}_{k}_{args.rows}" for k in ("one", "demo")]
         drop_dbs(args.pg, names + [f"{names[0]}_diff", f"{names[0]}_twin"])
@@ -225,7 +225,7 @@ def _row(run: Run) -> dict:
             "rc": run.rc}
 
 
-def summarise(args, inp: dict, runs: dict[str, list[Run]], peer: dict) -> dict:
+def summarise(args, inp: dict, runs: dict[str, list[Run]], peer: dict, started: tuple) -> dict:
     floors = {}
     for db in ("one", "demo"):
         rs = runs[f"floor {db}"]
@@ -255,7 +255,7 @@ def summarise(args, inp: dict, runs: dict[str, list[Run]], peer: dict) -> dict:
         else:
             ok = ok and all(r.extra.get("verdict") == "GO" for r in rs)
         cases[case.name] = entry
-    head, dirty = code_state()
+    head, dirty = started
     out = {"rows": args.rows, "repeat": args.repeat, "statistic": "median", "commit": head, "dirty": dirty,
            "floors": floors, "suites": cases, "ok": ok, "inputs_reused": inp["reused"]}
     if peer:
@@ -271,11 +271,11 @@ def summarise(args, inp: dict, runs: dict[str, list[Run]], peer: dict) -> dict:
 LABELS = {"one clean": "one, clean", "one diff": "one, 5 differing rows", "demo clean": "demo (13 tables), clean"}
 
 
-def write(args, r: dict, load: float) -> None:
+def write(args, r: dict, load: float, started: tuple) -> None:
     n = f"{args.rows:,}"
     cmd = "python bench/bench_verify.py" + (" --quick" if args.quick else f" --rows {args.rows} --repeat {args.repeat}")
     lines = header(f"`pytest checks/` (the full suite) against the raw read floor — {n} rows", cmd, args.note,
-                   load, args.pg)
+                   load, args.pg, started)
     fo, fd = r["floors"]["one"], r["floors"]["demo"]
     lines += [
         f"Median of {args.repeat} run(s) each, interleaved. Every time is a fresh process, start to exit, timed by "

@@ -297,15 +297,19 @@ def median(runs: list[Run]) -> Run:
 
 def code_state() -> tuple[str, list[str]]:
     """(commit hash, files of the measured code that differ from it)."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    status = subprocess.run(["git", "status", "--porcelain", "--", "migrate.py", "conftest.py", "pyproject.toml",
-                             "pgparity", "checks", "bench"], cwd=ROOT, capture_output=True, text=True).stdout
-    return head, [ln[3:] for ln in status.splitlines() if ln.strip()]
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    status = git("status", "--porcelain", "--", "migrate.py", "conftest.py", "pyproject.toml", "pgparity", "checks",
+                 "bench", ":(exclude)bench/results")
+    return git("rev-parse", "HEAD").strip(), [ln[3:] for ln in status.splitlines() if ln.strip()]
 
 
-def header(title: str, command: str, notes: list[str], load_before: float, url: str) -> list[str]:
-    """The results file's head: command, commit (and whether the tree differed), machine, load."""
-    head, dirty = code_state()
+def header(title: str, command: str, notes: list[str], load_before: float, url: str,
+           started: tuple[str, list[str]] | None = None) -> list[str]:
+    """The results file's head: command, commit (and whether the tree differed), machine, load. `started` is
+    code_state() taken when the run began: the code measured; a change by the end is said."""
+    head, dirty = started or code_state()
     cores = os.cpu_count() or 1
     pg = _admin(url, "SHOW server_version")[0][0]
     lines = [f"# {title}", "", f"Command: `{command}`  ", f"Code measured: commit `{head[:12]}`"
@@ -316,5 +320,9 @@ def header(title: str, command: str, notes: list[str], load_before: float, url: 
              f"{load_before:.2f}  "]
     if load_before > 0.5 * cores:
         notes = ["**loaded machine, provisional**: other work was running; rerun on a quiet machine", *notes]
+    ended = code_state()
+    if started and ended != started:
+        notes = [*notes, f"the code changed during the run (at its end: commit `{ended[0][:12]}`, uncommitted: "
+                 f"{', '.join(ended[1][:8]) or 'none'}): the runs may not all measure the same code"]
     return lines + [f"Note: {n}  " for n in notes] + [""]
 

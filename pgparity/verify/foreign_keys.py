@@ -54,12 +54,15 @@ def _one(cmp: Comparison, tp: TablePair, fk: ForeignKey, objs: PgObjects, seen: 
     cols = tuple(col_map.get(c.lower(), c) for c in fk.from_columns)
     parent = match_name(fk.table, list(cmp.catalog))
     label, column = _label(tp, fk), fk.from_columns[0]
-    src_orphans = _sqlite_orphans(cmp, tp, fk)
-    note = f" (SQLite itself has {src_orphans} orphan row(s))" if src_orphans else ""
+
+    def note() -> str:  # SQLite's own orphans, read only for a finding that says them (a passing FK reads no row)
+        n = _sqlite_orphans(cmp, tp, fk)
+        return f" (SQLite itself has {n} orphan row(s))" if n else ""
+
     same_cols = [f for f in tp.target.foreign_keys if f.columns == cols and f.name not in seen]
     pg_fk = next((f for f in same_cols if f.parent == parent), same_cols[0] if same_cols else None)
     if pg_fk is None:
-        out = [Finding(f"{label}: FOREIGN KEY missing in PostgreSQL{note}: the application can write "
+        out = [Finding(f"{label}: FOREIGN KEY missing in PostgreSQL{note()}: the application can write "
                        f"{', '.join(fk.from_columns)} values with no {fk.table} row", column, "fk-missing")]
         if parent:
             pcols = [_parent_col(cmp, parent, c) for c in fk.to_columns]
@@ -74,13 +77,13 @@ def _one(cmp: Comparison, tp: TablePair, fk: ForeignKey, objs: PgObjects, seen: 
     out = _target(cmp, tp, fk, pg_fk, pschema, parent, label)
     out += _actions(fk, pg_fk, info, label)
     if not pg_fk.validated:
-        out.append(Finding(f"{label}: FOREIGN KEY {pg_fk.name} is NOT VALID in PostgreSQL{note}: the rows already "
+        out.append(Finding(f"{label}: FOREIGN KEY {pg_fk.name} is NOT VALID in PostgreSQL{note()}: the rows already "
                            "there were never checked", column, "fk-not-valid"))
     out += [Finding(f"{label}: {why}", column, "fk-disabled") for why in _not_enforced(pg_fk.name, info, objs)]
     n = _pg_orphans(cmp, qname(cmp.settings.schema, tp.target.name), pg_fk.columns,
                     qname(pschema, pg_fk.parent), pg_fk.parent_columns)
     if n:
-        out.append(Finding(f"{label}: {n} orphan row(s) in PostgreSQL{note}", column, "orphans"))
+        out.append(Finding(f"{label}: {n} orphan row(s) in PostgreSQL{note()}", column, "orphans"))
     return [Finding(f.text, column, f.kind) for f in out]
 
 

@@ -195,21 +195,25 @@ def report(args, db: Path, load_before: float, ours: list[Run], csv: list[Run], 
               "migrate.py, ...), each into a fresh database. migrate.py sends a table as COPY BINARY when every "
               "column has an exact binary form, else as CSV; the CSV-only row is the same code with binary off.", "",
               "| tool | wall s (median) | all runs s | client CPU s | peak RSS MiB | rows loaded | "
-              "PK / UNIQUE / FK / CHECK | indexes | sequences | tables analyzed | wall vs pgloader |",
-              "|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|"]
+              "PK / UNIQUE / FK / CHECK | indexes | sequences | tables analyzed | wall vs pgloader (medians) | "
+              "wall vs pgloader, per round (median) |",
+              "|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     base = median(peer).wall if peer else None
     for name, runs, run in rows:
         t = run.extra["target"]
         ratio = f"{run.wall / base:.2f}x" if base else "-"
+        rounds = [mine.wall / theirs.wall for mine, theirs in zip(runs, peer)]
+        paired = f"{statistics.median(rounds):.2f}x ({', '.join(f'{r:.2f}' for r in rounds)})" if rounds else "-"
         lines.append(f"| {name} | {run.wall:.2f} | {', '.join(f'{r.wall:.2f}' for r in runs)} | "
                      f"{run.extra['cpu']:.2f} | {run.rss_mib:.0f} | "
                      f"{t['rows']:,} | {t['primary keys']} / {t['unique constraints']} / {t['foreign keys']} / "
-                     f"{t['checks']} | {t['indexes']} | {t['sequences']} | {t['analyzed']} | {ratio} |")
+                     f"{t['checks']} | {t['indexes']} | {t['sequences']} | {t['analyzed']} | {ratio} | {paired} |")
     lines += ["", "Peak RSS: the process's own maximum resident set (ru_maxrss from os.wait4 on that child). "
               "Client CPU: that process's user + system seconds (of the median run); PostgreSQL's own work (parsing "
               "COPY, building indexes, checking FKs, ANALYZE) runs in its server processes and is in neither "
               "tool's CPU figure, only in the wall time. On a machine shared with other work, wall times vary "
-              "from run to run; CPU seconds much less.",
+              "from run to run; CPU seconds much less. Per round: each tool's run divided by the pgloader run of "
+              "the same round (the runs of one round follow each other, so they share the machine's load).",
               "pgloader makes UNIQUE indexes where migrate.py makes UNIQUE constraints (both counted under "
               "indexes) and does not carry SQLite's CHECKs or views; migrate.py also checks FK orphans, NUL and "
               "UTF-8 before writing, and everything runs in one transaction.", ""]

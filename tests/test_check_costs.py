@@ -82,3 +82,34 @@ def test_connections_do_not_grow_with_tables(tmp_path, pg_url):
     many = _connections_of_a_run(tmp_path, pg_url, 6)
     assert few > 0
     assert many == few, f"{few} connections for 2 tables, {many} for 6"
+
+
+VIEWED = """CREATE TABLE t (id INTEGER PRIMARY KEY, status TEXT NOT NULL, qty INTEGER);
+CREATE VIEW v AS SELECT * FROM t WHERE status <> 'done';"""
+
+
+def _objects_of_t(tmp_path, db, target) -> str:
+    """The objects check's line for table t in a full `pytest checks/` (the content scan runs too)."""
+    res = run_checks_cli("--sqlite", db, "--pg", target.url, "--pg-schema", target.schema, "-rA",
+                         "--reports", tmp_path / "reports", cwd=tmp_path)
+    line = next((x for x in res.stdout.splitlines()
+                 if x.startswith(("PASSED", "FAILED")) and "test_objects[t]" in x), "")
+    return line + "\n" + "\n".join(x for x in res.stdout.splitlines() if "view v" in x)
+
+
+def test_a_view_compared_by_its_keys_still_fails_on_its_fault(tmp_path, target):
+    """A plain row filter of a table whose content passed is compared by the keys it returns (its other columns
+    are the table's); the same count and NULLs with other keys, or a table row that differs, still fail."""
+    rows = {"t": [(1, "open", 1), (2, "done", 2), (3, "open", None), (4, "done", None)]}
+    db = sqlite_file(tmp_path, VIEWED, rows)
+    migrate(db, target)
+    assert "PASSED" in _objects_of_t(tmp_path, db, target)
+    # the same number of rows and NULLs, other keys: 1, 3 in SQLite; 2, 4 in PostgreSQL
+    target.sql(f"CREATE OR REPLACE VIEW {target.q('v')} AS SELECT * FROM {target.q('t')} WHERE status <> 'open'")
+    got = _objects_of_t(tmp_path, db, target)
+    assert "FAILED" in got and "returns 2 row(s) PostgreSQL's view does not" in got, got
+    # the view as SQLite's, but a row it returns differs in the table (the content check fails too)
+    target.sql(f"CREATE OR REPLACE VIEW {target.q('v')} AS SELECT * FROM {target.q('t')} WHERE status <> 'done'")
+    target.sql(f"UPDATE {target.q('t')} SET qty = 9 WHERE id = 1")
+    got = _objects_of_t(tmp_path, db, target)
+    assert "FAILED" in got and "returns 1 row(s) PostgreSQL's view does not" in got, got

@@ -11,7 +11,10 @@ Per table:
   with the database's first table), so `pytest checks/ -k <table>` finds it. A view must exist in
   PostgreSQL as a view (a table or materialized view does not follow writes) and return the same rows as
   SQLite's: the same count, the same NULLs per column, and the same multiset of rows compared by content
-  (each column by the rule a table column of its types gets, view_values). A view SQLite itself cannot
+  (each column by the rule a table column of its types gets, view_values). A view that on both sides is a
+  plain row filter of its table (SELECT the same columns FROM it WHERE ...), returning its integer primary
+  key, is compared by the keys it returns once the table's content scan found every row equal: its rows
+  are then the table's rows (the view is not read in full a second time). A view SQLite itself cannot
   run is not required. Its definition is not compared: a WHERE or expression that differs only on rows
   not present today (e.g. an added `AND coalesce(priority, 0) > -1000`) passes until such a row exists.
 - PostgreSQL-only: user triggers SQLite did not have, rules (`DO INSTEAD NOTHING` drops the app's
@@ -37,7 +40,7 @@ from ..sqltranslate import referenced_columns, translate_expr
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair, match_name
 from .pg_objects import PgObjects, pg_objects, relation_columns
-from .view_values import view_value_difference
+from .view_values import follows_table, view_value_difference
 
 CHECK = "objects"
 _TRIGGER = re.compile(r"\bTRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\S+\.)?(?:\"(?:[^\"]|\"\")*\"|\[[^\]]*\]|`[^`]*`|\S+)"
@@ -212,13 +215,15 @@ def _views(cmp: Comparison, tp: TablePair, views: list[SqlObject], objs: PgObjec
             out.append(Finding(f"{tp.name}: view {v.name} is {what} in PostgreSQL: it does not follow the "
                                "application's writes to the tables it reads", None, "view-materialized", key))
         out += [Finding(f"{tp.name}: view {v.name}{text}", None, kind, key)
-                for kind, text in _view_rows(cmp, v, name, cols, want)]
+                for kind, text in _view_rows(cmp, tp, v, name, cols, want, objs)]
     return out
 
 
-def _view_rows(cmp: Comparison, view: SqlObject, name: str, cols: list[str], want: tuple) -> list[tuple[str, str]]:
+def _view_rows(cmp: Comparison, tp: TablePair, view: SqlObject, name: str, cols: list[str], want: tuple,
+               objs: PgObjects) -> list[tuple[str, str]]:
     """(kind, text) for each way the PostgreSQL view's rows differ: row count, columns, NULLs per column,
-    then the rows' content (view_values: the multiset of canonical rows)."""
+    then the rows' content (view_values: the multiset of canonical rows; a plain row filter of the table whose
+    content scan passed, by the keys it returns)."""
     pg_cols = relation_columns(cmp, name)
     found = [match_name(c, pg_cols) for c in cols]
     missing = [c for c, f in zip(cols, found) if f is None]
@@ -235,6 +240,8 @@ def _view_rows(cmp: Comparison, view: SqlObject, name: str, cols: list[str], wan
             for (c, w), g in zip(pairs, got[1:]) if g != (w or 0)]
     if out:
         return out
+    if follows_table(cmp, tp, view.name, view.sql, name, objs.views.get(name)):
+        return []
     differ = view_value_difference(cmp, view.name, view.sql, name)
     return [("view-values", differ)] if differ else []
 

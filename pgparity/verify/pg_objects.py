@@ -183,7 +183,20 @@ def _char(value) -> str:
 
 
 def read_sequence(cmp: Comparison, name: str) -> PgSequence | None:
-    """A sequence's parameters and position (None when it cannot be read)."""
+    """A sequence's parameters and position (None when it cannot be read): every sequence of the database the
+    role may read is read at once, once per Comparison (pg_sequences); one the view does not show whole
+    (last_value NULL: never called, or not readable) is read on its own."""
+    if "pg_sequences" not in cmp.cache:
+        cmp.cache["pg_sequences"] = {  # named as pg_get_serial_sequence and the owned sequence of _columns say it
+            seq: PgSequence(seq, int(inc), int(lo), int(hi), bool(cycle), int(last), True)
+            for seq, inc, lo, hi, cycle, last in cmp.pg_query(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), increment_by, min_value, "
+                "max_value, cycle, last_value FROM pg_sequences WHERE last_value IS NOT NULL")}
+    found = cmp.cache["pg_sequences"].get(name)  # type: ignore[attr-defined]
+    return found if found is not None else _read_sequence(cmp, name)
+
+
+def _read_sequence(cmp: Comparison, name: str) -> PgSequence | None:
     rows = cmp.pg_query(
         "SELECT s.seqincrement, s.seqmin, s.seqmax, s.seqcycle FROM pg_sequence s "
         f"WHERE s.seqrelid = {sql_literal(name)}::regclass")

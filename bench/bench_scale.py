@@ -98,6 +98,12 @@ def main() -> int:
     return 0 if ok else 1
 
 
+def marginal(walls: dict[int, tuple[float, float]], which: int) -> float:
+    """Seconds per further million rows from the smallest size to the largest (the fixed cost cancels)."""
+    small, big = min(walls), max(walls)
+    return (walls[big][which] - walls[small][which]) / ((big - small) / 1e6)
+
+
 def write(args, runs: dict, load: float, started: tuple) -> bool:
     sizes = " ".join(map(str, args.rows))
     cmd = "python bench/bench_scale.py" + (" --quick" if args.quick else f" --rows {sizes} --repeat {args.repeat}")
@@ -109,9 +115,10 @@ def write(args, runs: dict, load: float, started: tuple) -> bool:
               "(ADBC), nothing computed (see verify.md).", "",
               "| rows | floor process s | floor read s | suite s | suite s per million rows | x floor (process) "
               "| suite peak RSS MiB | verdict |", "|---:|---:|---:|---:|---:|---:|---:|---|"]
-    per_m, ok = {}, True
+    per_m, walls, ok = {}, {}, True
     for n, r in runs.items():
         f, s = median(r["floor"]), median(r["suite"])
+        walls[n] = (f.wall, s.wall)
         read = sorted(x.extra["read_s"] for x in r["floor"])[(len(r["floor"]) - 1) // 2]
         per_m[n] = s.wall / (n / 1e6)
         peak = max(x.rss_mib for x in r["suite"])
@@ -125,6 +132,8 @@ def write(args, runs: dict, load: float, started: tuple) -> bool:
     under = "under" if peak_big < RSS_LIMIT_MIB else "**not under**"
     lines += ["", f"Time per million rows at {big:,} / at {small:,}: {per_m[big] / per_m[small]:.2f} "
               "(1.00 = linear; below 1, the fixed cost of process start and imports is spread thinner).  ",
+              f"Each further million rows ({small:,} to {big:,}): suite {marginal(walls, 1):.2f} s, floor "
+              f"{marginal(walls, 0):.2f} s — {marginal(walls, 1) / marginal(walls, 0):.2f}x the floor's.  ",
               f"Peak RSS at {big:,} rows: {peak_big:.0f} MiB — "
               f"{under} {RSS_LIMIT_MIB} MiB (the highest of the runs)."]
     text = "\n".join(lines) + "\n"

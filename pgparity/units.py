@@ -79,17 +79,39 @@ def epoch_unit(lo: int | None, hi: int | None, stated_unit: str | None = None) -
                               "(1973..2242 as seconds, milliseconds or microseconds)")
 
 
-def interval_sql(q: str, unit: str | None) -> str:
-    """SQLite expression: PostgreSQL interval input for the quoted column `q`.
+def _days_and_rest(v: str, per_day: int, rest: str) -> str:
+    """SQLite text '<days> days <rest> <unit>' for the integer expression `v` in steps of which `per_day` make a day:
+    days floor-divided, the rest in [0, per_day) — how Python's timedelta normalises (timedelta(hours=-1) is
+    -1 day + 23 h) and so how Django (psycopg) and SQLAlchemy send a timedelta: '400 days 05:00:00', not '9605:00:00'.
+    PostgreSQL keeps days and time apart (extract(day ...), justify_*, date arithmetic across DST see them)."""
+    r = f"(((({v}) % {per_day}) + {per_day}) % {per_day})"  # parenthesised: || binds tighter than % in SQLite
+    return f"((({v}) - {r}) / {per_day}) || ' days ' || {rest.format(r=r)}"
 
-    Numbers (digits stored as text too) are in `unit` (None: the column holds none). A timestamp text is the time since
-    1970-01-01 00:00:00 — how SQLAlchemy stores an Interval in SQLite — turned into exact
+
+# an integer as SQLite holds it or as text of digits (at most 18: no overflow in SQLite's integer arithmetic)
+_INTEGRAL_SQL = ("(typeof({q}) = 'integer' OR (typeof({q}) = 'text' AND length(trim({q})) BETWEEN 1 AND 19 "
+                 "AND ltrim(trim({q}), '-') <> '' AND ltrim(trim({q}), '-') NOT GLOB '*[^0-9]*' "
+                 "AND length(ltrim(trim({q}), '-')) <= 18 AND substr(trim({q}), 2) NOT GLOB '*-*'))")
+
+
+def interval_sql(q: str, unit: str | None) -> str:
+    """SQLite expression: PostgreSQL interval input for the quoted column `q`, in the form the ORM itself writes.
+
+    Numbers (digits stored as text too) are in `unit` (None: the column holds none); integers go as whole days and
+    the rest of the day (`_days_and_rest`), other numbers as they are in the unit. A timestamp text is the time since
+    1970-01-01 00:00:00 — how SQLAlchemy stores an Interval in SQLite — turned into whole days and exact
     microseconds (whole seconds by strftime('%s'), the fraction's digits as written). Other text
     goes as it is ('1 day 02:00:00' is PostgreSQL's own interval input)."""
-    numbers = f"WHEN {NUMBER_SQL.format(q=q)} THEN trim(CAST({q} AS TEXT)) || ' {WORDS[unit]}' " if unit else ""
+    numbers = ""
+    if unit:
+        per_day = 86_400 * PER_SECOND[unit]
+        integral = _days_and_rest(f"CAST(trim(CAST({q} AS TEXT)) AS INTEGER)", per_day, "{r} || ' " + WORDS[unit] + "'")
+        numbers = (f"WHEN {_INTEGRAL_SQL.format(q=q)} THEN {integral} "
+                   f"WHEN {NUMBER_SQL.format(q=q)} THEN trim(CAST({q} AS TEXT)) || ' {WORDS[unit]}' ")
     frac = f"substr(CASE WHEN instr({q}, '.') THEN substr({q}, instr({q}, '.') + 1) ELSE '' END || '000000', 1, 6)"
-    since_epoch = (f"WHEN {SINCE_EPOCH_SQL.format(q=q)} THEN (CAST(strftime('%s', {q}) AS INTEGER) * 1000000 "
-                   f"+ CAST({frac} AS INTEGER)) || ' microseconds' ")
+    seconds = f"CAST(strftime('%s', {q}) AS INTEGER)"
+    since = _days_and_rest(seconds, 86_400, "({r} * 1000000 + CAST(" + frac + " AS INTEGER)) || ' microseconds'")
+    since_epoch = f"WHEN {SINCE_EPOCH_SQL.format(q=q)} THEN {since} "
     return f"CASE {numbers}{since_epoch}ELSE CAST({q} AS TEXT) END"
 
 

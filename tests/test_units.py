@@ -134,6 +134,13 @@ def test_django_durations_survive_data_only(django_app, target, pg_url, tmp_path
     assert before[1][1] == "0:01:14.000002" and before[0][2] == "-1 day, 23:55:00"
     units = json.loads((tmp_path / "rep" / "migration.json").read_text())["units"]
     assert units["trips_trip.duration"]["unit"] == "us"
+    # the form Django itself writes (days apart from the time: extract(day ...) and date arithmetic see it)
+    _django(project, pg, pg_url, "from trips.models import Trip\n"
+                                 "for t in list(Trip.objects.order_by('id')):\n"
+                                 "    t.pk = None; t.name += '-orm'; t.save()\n")
+    forms = target.sql(f"SELECT name, duration::text, pause::text FROM {target.q('trips_trip')} ORDER BY name")
+    assert [f[1:] for f in forms if not f[0].endswith("-orm")] == [f[1:] for f in forms if f[0].endswith("-orm")]
+    assert ("3 days 04:00:00.999999", "-1 days +23:55:00") in [f[1:] for f in forms]
 
 
 def test_durations_without_evidence_are_refused(django_app, target, pg_url, tmp_path):
@@ -155,7 +162,7 @@ def test_durations_without_evidence_are_refused(django_app, target, pg_url, tmp_
     assert res.returncode == 0, res.stderr
     assert "(stated: --interval-unit us)" in res.stderr
     assert target.sql(f"SELECT duration::text FROM {target.q('trips_trip')} ORDER BY id") == \
-        [("00:01:14.000002",), ("76:00:00.999999",)]
+        [("00:01:14.000002",), ("3 days 04:00:00.999999",)]
 
 
 def test_interval_unit_evidence(tmp_path):
@@ -261,6 +268,9 @@ def test_sqlalchemy_interval_text_is_the_time_since_the_epoch(tmp_path, target):
     migrate(path, target, data_only=True)
     got = target.sql(f"SELECT (extract(epoch FROM grace) * 1000000)::bigint FROM {target.q('i')} ORDER BY id")
     assert got == [(2_592_000_000_000,), (-500_000,), (74_000_002,), (None,)]
+    # as SQLAlchemy (psycopg) writes the timedelta: whole days apart from the time of day, negative as Python's
+    assert target.sql(f"SELECT grace::text FROM {target.q('i')} ORDER BY id") == \
+        [("30 days",), ("-1 days +23:59:59.5",), ("00:01:14.000002",), (None,)]
 
 
 def test_digits_stored_as_text_need_a_unit_too(tmp_path, target):

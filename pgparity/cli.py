@@ -122,7 +122,10 @@ def _orm_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("files made by an ORM (Django, SQLAlchemy/Alembic, Rails)")
     g.add_argument("--design-schema", action="store_true",
                    help="migrate an ORM's file in full anyway: each column gets the type the ORM creates on "
-                        "PostgreSQL (the better way: the ORM makes the schema, then --data-only)")
+                        "PostgreSQL (the better way: the ORM makes the schema, then --data-only); a column the file "
+                        "alone cannot decide (Django bigint: BigIntegerField or DurationField, integer keys, decimal "
+                        "digits; SQLAlchemy DATETIME: DateTime or Interval) is refused (exit 2) unless the models "
+                        "are given: --django-settings / --sqlalchemy-models")
     g.add_argument("--django-settings", metavar="MODULE",
                    help="with --design-schema: read the types from the project's models (project on PYTHONPATH)")
     g.add_argument("--sqlalchemy-models", metavar="MODULE:ATTR",
@@ -176,6 +179,7 @@ def _migrate(args: argparse.Namespace) -> int:
     say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
     prep = prepare(source, opts, scan_utf8=args.dry_run)
     try:
+        _design_decided(prep)
         _say_design(prep, say)
         _say_findings(prep, say)
         if args.dry_run:
@@ -252,6 +256,24 @@ def _design(args: argparse.Namespace, orm: Orm | None) -> OrmDesign | None:
     models = django_models(args.django_settings) if args.django_settings else \
         sqlalchemy_models(args.sqlalchemy_models) if args.sqlalchemy_models else None
     return OrmDesign(orm, models)
+
+
+def _design_decided(prep) -> None:
+    """--design-schema without the models: every column's ORM type decided by the file, else refuse (a schema the
+    app cannot write to, bigint where it sends an interval, is no migration)."""
+    from .orm.design import models_option, undecided
+
+    design = prep.plan.options.design
+    if design is None or design.models is not None:
+        return
+    cols = undecided(prep.plan)
+    if cols:
+        option = models_option(design.orm)
+        example = "yourproject.settings" if option == "--django-settings" else "yourapp.models:Base"
+        raise UsageError(f"--design-schema: the file alone does not say which {design.orm.label} type "
+                         f"{len(cols)} column(s) have, so the schema could differ from the one the app writes to; "
+                         f"nothing was written: {' | '.join(cols)} -> give {option} {example} (the models decide; "
+                         "project on PYTHONPATH), or let the ORM make the schema and use --data-only")
 
 
 def _design_fits(prep) -> None:

@@ -136,20 +136,22 @@ def test_django_without_use_tz_is_read_in_its_time_zone(server, tmp_path):
                                                                   "PGPARITY_DJANGO_OTHER": url, **no_tz}))
 
 
-def test_django_design_from_the_file_alone_says_what_it_cannot_know(django_sqlite):
-    """Without the models, the file's spellings by Django's two backends; bigint (BigIntegerField or
-    DurationField) is kept and said, a bigint foreign key is a key."""
-    res = migrate(django_sqlite, "--design-schema", "--dry-run")
-    assert res.returncode == 0, res.stderr
-    plan = res.stdout
-    for column, pg_type in (("external_id", "uuid"), ("server_ip", "inet"), ("payload", "jsonb"),
-                            ("updated", "timestamptz"), ("gift", "boolean"), ("opens_at", "time"),
-                            ("order_id", "bigint")):
-        assert any(ln.startswith(f"--   {column}: ") and f"-> {pg_type}  rule django-" in ln
-                   for ln in plan.splitlines()), (column, pg_type)
-    assert "shop_product.lead_time: declared 'bigint' is" in res.stderr and "--django-settings" in res.stderr
-    assert "declared 'decimal' is DecimalField (its parameters are in the models only: --django-settings)" in plan
-    assert '"lead_time" bigint' in plan
+def test_django_design_from_the_file_alone_refuses_what_it_cannot_decide(server, django_sqlite):
+    """Without the models, a spelling with several Django readings (bigint: BigIntegerField or DurationField; the
+    integer key: AutoField or BigAutoField) or dropped parameters (decimal's digits) is refused: exit 2, naming
+    each such column and the option that decides it; nothing is planned as if the file had said."""
+    url = server.create(f"pgparity_tests_ormmig_undecided_{os.getpid()}")
+    for extra in ((), ("--dry-run",)):
+        res = migrate(django_sqlite, "--pg", url, "--design-schema", *extra)
+        assert res.returncode == 2, res.stderr
+        err = res.stderr.strip().splitlines()[-1]
+        assert err.startswith("error: --design-schema: the file alone does not say which Django type"), err
+        for said in ("shop_product.lead_time: declared 'bigint' is ", "shop_product.id: declared 'INTEGER' is ",
+                     "declared 'decimal' is DecimalField in Django, created on PostgreSQL as numeric"):
+            assert said in err, said
+        assert "-> give --django-settings " in err and "Traceback" not in res.stderr
+        assert not res.stdout.strip()
+    assert pg_rows(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
 
 
 # ---------------------------------------------------------------- SQLAlchemy + Alembic
@@ -184,12 +186,14 @@ def test_sqlalchemy_design_schema_reads_equal_and_writes(server, alembic_sqlite,
               env={"PYTHONPATH": str(SA_APP)})  # the table checks and -m orm
 
 
-def test_sqlalchemy_design_from_the_file_alone(alembic_sqlite):
-    """SQLAlchemy's compilers: CHAR(32) is Uuid -> uuid; DATETIME is DateTime, DateTime(tz) or Interval: said."""
+def test_sqlalchemy_design_from_the_file_alone_refuses_datetime(alembic_sqlite):
+    """SQLAlchemy's compilers: CHAR(32) is Uuid -> uuid; DATETIME is DateTime, DateTime(tz) or Interval: the file
+    cannot say which, so --design-schema without --sqlalchemy-models refuses, naming the column and the option."""
     res = migrate(alembic_sqlite, "--design-schema", "--dry-run")
-    assert res.returncode == 0, res.stderr
-    assert '"public_id" uuid' in res.stdout and '"lines" json' in res.stdout
-    assert "invoice.grace: declared 'DATETIME' is DateTime() or DateTime(timezone=True) or Interval()" in res.stderr
+    assert res.returncode == 2, res.stderr
+    assert ("invoice.grace: declared 'DATETIME' is DateTime() or DateTime(timezone=True) or Interval()"
+            in res.stderr)
+    assert "-> give --sqlalchemy-models " in res.stderr and not res.stdout.strip()
 
 
 # ---------------------------------------------------------------- Rails

@@ -9,9 +9,12 @@ spelling the same ORM uses on PostgreSQL — by principle, from the ORM's own ta
   (`CHAR(32)` is Uuid; `DATETIME` is DateTime, DateTime(timezone=True) *or* Interval).
 - Rails: Active Record's adapters have no importable table here; `RAILS` below transcribes the
   `NATIVE_DATABASE_TYPES` of its SQLite3 and PostgreSQL adapters (Rails 7/8).
-Where one SQLite spelling has several readings with different PostgreSQL types, the file cannot say which
-one the model meant: the models decide (`--django-settings`, `--sqlalchemy-models`, see models.py), else
-the column keeps the plan its values give and the plan says why.
+Where one SQLite spelling has several readings with different PostgreSQL types (Django's bigint: BigIntegerField
+or DurationField; its integer key: AutoField or BigAutoField; SQLAlchemy's DATETIME: DateTime, DateTime(tz) or
+Interval), or its PostgreSQL type has parameters the SQLite one dropped (DecimalField's digits), the file cannot
+say which one the model meant: the models decide (`--django-settings`, `--sqlalchemy-models`, see models.py);
+without them migrate.py refuses (`undecided`), naming each such column: a schema the app cannot write to
+(bigint where it sends an interval) is no migration.
 
 Values are converted to what the ORM reads back: uuid hex -> uuid, Django's integer microseconds and
 SQLAlchemy's time-since-1970 DATETIME -> interval, JSON text -> jsonb/json, 0/1 -> boolean, naive text ->
@@ -45,6 +48,9 @@ RAILS = {"integer": [("integer", "integer")], "bigint": [("bigint", "bigint")], 
          "blob": [("binary", "bytea")], "boolean": [("boolean", "boolean")], "json": [("json", "json")]}
 _AUTO = ("AutoField", "BigAutoField", "SmallAutoField")
 # PostgreSQL types the value-led plan reaches by itself from the same spelling (lengths kept, bytes, doubles)
+# a field type whose PostgreSQL spelling has parameters the SQLite one dropped (DecimalField's digits)
+MODELS_ONLY = " (its parameters are in the models only)"
+UNDECIDED = "the file does not say which"
 SAME_AS_VALUES = ("varchar", "character varying", "text", "bytea", "double precision", "float", "real")
 
 
@@ -81,7 +87,7 @@ def django_spellings() -> dict[str, tuple[tuple[str, str], ...]]:
         pg = Pg.data_types.get(name)
         if isinstance(lite, str) and isinstance(pg, str) and "%(" not in lite:
             # a PostgreSQL spelling with parameters the SQLite one dropped (DecimalField's digits): said
-            said = name + (" (its parameters are in the models only: --django-settings)" if "%(" in pg else "")
+            said = name + (MODELS_ONLY if "%(" in pg else "")
             out.setdefault(lite.lower(), []).append((said, pg.split("(%")[0]))
     return {k: tuple(v) for k, v in out.items()}
 
@@ -158,13 +164,22 @@ def _target(design: OrmDesign, table, col, rowid_alias: bool, json_checked: bool
         readings = [("a reference to a bigint key", "bigint")]
     targets = sorted({pg for _, pg in readings})
     kinds = " or ".join(k for k, _ in readings)
-    if len(targets) == 1:
+    if len(targets) == 1 and MODELS_ONLY not in readings[0][0]:
         return targets[0], f"declared {col.type!r} is {readings[0][0]} in {design.orm.label}", readings[0][0]
-    if rowid_alias:
-        return "bigint", f"declared {col.type!r} is {kinds} in {design.orm.label}: bigint holds each", "identity"
-    return (f"declared {col.type!r} is {kinds} in {design.orm.label}, created on PostgreSQL as "
-            f"{' or '.join(targets)}: the file does not say which (the models do: "
-            f"{'--django-settings' if name == 'django' else '--sqlalchemy-models'})")
+    created = " or ".join(targets) + (" (digits and scale)" if len(targets) == 1 else "")
+    return (f"declared {col.type!r} is {kinds.replace(MODELS_ONLY, '')} in {design.orm.label}, created on "
+            f"PostgreSQL as {created}: {UNDECIDED} (the models do: {models_option(design.orm)})")
+
+
+def models_option(orm: Orm) -> str:
+    """The option that names the models for this ORM (Rails has none: its adapters' table is one reading each)."""
+    return "--django-settings" if orm.name == "django" else "--sqlalchemy-models"
+
+
+def undecided(plan) -> list[str]:
+    """'table.column: why' for each column whose ORM type the file alone cannot decide (without the models)."""
+    return [f"{tp.name}.{c.name}: {n.split(': ' + UNDECIDED)[0]}" for tp in plan.tables for c in tp.columns
+            for n in c.notes if UNDECIDED in n]
 
 
 def short_type(pg_type: str) -> str:

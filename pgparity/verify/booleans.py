@@ -9,6 +9,7 @@ A column declared BOOLEAN that landed as an integer or text column is checked to
 sides are read as 1/0 or boolean words the same way (column_facts.plain_landing; the schema check
 names the lost type); when not every SQLite value is a boolean, that landing was right and only content
 compares the values.
+A column missing in PostgreSQL fails here too (as in every check covering columns), whatever its type.
 Cannot see: which rows swapped true and false when the counts stay equal (the content check does).
 """
 
@@ -18,7 +19,7 @@ from ..boolean_words import sql_list, sqlite_word
 from ..sqlnames import qs
 from .column_facts import FALSE_TEXTS, TRUE_TEXTS, ColumnFacts, plain_landing
 from .facts import facts_of
-from .outcome import Finding, Outcome, failed, passed
+from .outcome import Finding, Outcome, failed, missing_columns, passed
 from .pairing import Comparison, TablePair
 
 
@@ -37,11 +38,11 @@ def _counts(f: ColumnFacts) -> tuple[int, int, int, int]:
 def check_booleans(cmp: Comparison, tp: TablePair) -> Outcome:
     """Per boolean column: source 1/0/NULL/other counts against target true/false/NULL/other counts."""
     cols = boolean_columns(tp)
-    if not cols:
+    findings = missing_columns(tp.name, tp.missing)
+    if not cols and not findings:
         return passed("booleans", tp.name, "no boolean columns")
-    facts = facts_of(cmp, tp)
+    facts = facts_of(cmp, tp) if cols else None
     counts = {c.name: (_counts(facts.source.columns[c.name]), _counts(facts.target.columns[c.name])) for c in cols}
-    findings = []
     for c in cols:
         findings += _column(cmp, tp, c, *counts[c.name])
     if findings:

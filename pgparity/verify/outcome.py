@@ -51,7 +51,23 @@ def failed(check: str, table: str, summary: str, findings: list[Finding | str], 
     return Outcome(check, table, False, summary, items, **kw)
 
 
-def missing_table(check: str, table: str, schema: str) -> Outcome:
+def spelled(name: str, near: str | None) -> str:
+    """What a missing name's finding adds when PostgreSQL holds it in another case (pairing.py's `near`)."""
+    if near is None:
+        return ""
+    return (f" (PostgreSQL has {near!r}, another case: neither {name!r} nor its lowercase reaches it from the "
+            "application's SQL)")
+
+
+def missing_table(check: str, table: str, schema: str, near: str | None = None) -> Outcome:
     """The one outcome every check gives when the table has no PostgreSQL counterpart."""
     return failed(check, table, "table missing in PostgreSQL",
-                  [Finding(f"{table}: no such table in PostgreSQL schema {schema}", None, "missing-table")])
+                  [Finding(f"{table}: no such table in PostgreSQL schema {schema}{spelled(table, near)}", None,
+                           "missing-table")])
+
+
+def missing_columns(table: str, columns: list) -> list[Finding]:
+    """One finding per column (pairing.ColumnPair) with no PostgreSQL counterpart: every check that covers a
+    table's columns gives them, so a run narrowed to any of those checks cannot pass a table that lost one."""
+    return [Finding(f"{table}.{c.name}: column missing in PostgreSQL, not compared: every query naming it "
+                    f"fails{spelled(c.name, c.near)}", c.name, "missing-column") for c in columns]

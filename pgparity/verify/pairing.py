@@ -18,6 +18,13 @@ with `units_when_asked` the content scan measures them in its own read (`epochs_
 `settle_epochs`: read again only when the integers turn out to be in another unit than assumed), and a
 table no check scans is not read for it (`unmeasured`: its rules say an assumed unit).
 READS counts every full read of a table's rows, per side, in this process (the reports say them).
+
+Names pair when PostgreSQL holds the SQLite name exactly or its lowercase (--lowercase-names; an unquoted
+name in the application's SQL folds to it), or either cut to 63 bytes. Any other spelling in another case
+(SQLite `body`, PostgreSQL "Body") is reached by no query the application wrote for SQLite (`body` and
+`"body"` both miss it), so it does not pair: the table or column counts as missing, every check covering
+it fails, and `near` keeps the PostgreSQL spelling so the finding names both.
+Cannot see: a name the application itself quotes in PostgreSQL's spelling (it would work there).
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ class ColumnPair:
     source: Column
     target: PgColumn | None
     rule: Rule | None
+    near: str | None = None  # unpaired: the PostgreSQL column of the same name in another case (see module doc)
 
     @property
     def name(self) -> str:
@@ -67,6 +75,7 @@ class TablePair:
     target: PgTable | None
     columns: list[ColumnPair]
     key: list[ColumnPair] = field(default_factory=list)  # empty: compared as a multiset
+    near: str | None = None  # unpaired: the PostgreSQL table of the same name in another case (see module doc)
 
     @property
     def name(self) -> str:
@@ -76,13 +85,22 @@ class TablePair:
     def compared(self) -> list[ColumnPair]:
         return [c for c in self.columns if c.rule is not None]
 
+    @property
+    def missing(self) -> list[ColumnPair]:
+        """The columns with no PostgreSQL counterpart (none when the table itself is missing)."""
+        return [c for c in self.columns if c.target is None] if self.target is not None else []
 
-def match_name(name: str, candidates: list[str]) -> str | None:
-    """The PostgreSQL name for a SQLite name: exact, case-folded, or cut to 63 bytes (plain or hashed)."""
+
+def match_name(name: str, candidates: list[str], strict: bool = False) -> str | None:
+    """The PostgreSQL name for a SQLite name: exact, case-folded, or cut to 63 bytes (plain or hashed).
+    `strict`: case-folded means the SQLite name's lowercase only (see the module docstring); otherwise any
+    case matches (names written in SQLite SQL, which ignores case)."""
     if name in candidates:
         return name
+    if strict and name.lower() in candidates:
+        return name.lower()
     low = {c.lower(): c for c in candidates}
-    if name.lower() in low:
+    if not strict and name.lower() in low:
         return low[name.lower()]
     raw = name.encode()
     if len(raw) > PG_NAME_BYTES:
@@ -171,19 +189,23 @@ class Comparison:
         return changed
 
     def _pair(self, table: Table) -> TablePair:
-        target_name = match_name(table.name, list(self.catalog))
+        target_name = match_name(table.name, list(self.catalog), strict=True)
         target = self.catalog.get(target_name) if target_name else None
         found = []
         for col in table.columns:
             tcol = None
             if target is not None:
-                tname = match_name(col.name, [c.name for c in target.columns])
+                tname = match_name(col.name, [c.name for c in target.columns], strict=True)
                 tcol = target.column(tname) if tname else None
             found.append((col, tcol))
         units = self._units(table, [(col, tcol) for col, tcol in found if tcol is not None])
         cols = [ColumnPair(col, tcol, infer(col.name, col.type, tcol.name, tcol.type, self.settings,
                                             units.get(col.name)) if tcol else None) for col, tcol in found]
-        pair = TablePair(table, target, cols)
+        if target is not None:
+            for c in cols:
+                if c.target is None:
+                    c.near = match_name(c.name, [t.name for t in target.columns])
+        pair = TablePair(table, target, cols, near=None if target else match_name(table.name, list(self.catalog)))
         by_name = {c.name: c for c in cols}
         key = [by_name[k] for k in table.primary_key]
         if key and all(k.rule is not None for k in key):

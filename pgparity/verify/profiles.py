@@ -10,6 +10,7 @@ equal although rows differ (a value changed within the same count, min, max and 
 content check names the rows. When the content checksums match, every statistic must match too: a
 statistic that still differs is a difference the checksum missed (a hash collision), a failure of its own.
 
+A column missing in PostgreSQL fails here too (as in every check covering columns).
 Cannot see: which rows moved a statistic (the content check does); distinct counts above the limit are
 HyperLogLog estimates, shown, never compared; under --float-tolerance, sums and distinct counts of
 doubles are not compared (values within the tolerance may sum or count apart) and min/max are compared
@@ -22,7 +23,7 @@ from .column_facts import ColumnFacts, TableFacts
 from .content_check import content_of
 from .detail import REDACTED, is_sensitive
 from .facts import facts_of
-from .outcome import Finding, Outcome, failed, missing_table, passed
+from .outcome import Finding, Outcome, failed, missing_columns, missing_table, passed
 from .pairing import Comparison, TablePair
 from .profile_display import show, show_count
 
@@ -86,7 +87,10 @@ def _estimates(facts: TableFacts) -> str:
 def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
     """Each compared column's canonical statistics equal on both sides."""
     if tp.target is None:
-        return missing_table("profiles", tp.name, cmp.settings.schema)
+        return missing_table("profiles", tp.name, cmp.settings.schema, tp.near)
+    lost = missing_columns(tp.name, tp.missing)
+    if not tp.compared:
+        return failed("profiles", tp.name, f"no column pairs up: {len(lost)} column(s) missing in PostgreSQL", lost)
     facts, res = facts_of(cmp, tp), content_of(cmp, tp)
     findings = [f for name, s in facts.source.columns.items()
                 for f in column_differences(tp.name, s, facts.target.columns[name], cmp.settings.float_tolerance,
@@ -94,20 +98,27 @@ def check_profiles(cmp: Comparison, tp: TablePair) -> Outcome:
     n = len(facts.source.columns)
     note = _estimates(facts)
     rows = f"SQLite {facts.source.rows} rows, PostgreSQL {facts.target.rows}"
+    if lost:
+        others = f"; {len(findings)} statistic(s) of the others differ" if findings else ""
+        return failed("profiles", tp.name, f"{len(lost)} column(s) missing in PostgreSQL, not profiled{others}",
+                      lost + findings)
     if not findings:
         if res.ok:
             return passed("profiles", tp.name, f"{n} column profile(s) equal (canonical values, from the "
                           f"content scan){note}")
         return passed("profiles", tp.name, f"{n} column profile(s) equal although rows differ ({_rows(res)}): "
-                      f"see content{note}")
+                      f"see content{_SEE}{note}")
     cols = len({f.column for f in findings})
     if not res.ok:
         return failed("profiles", tp.name, f"{len(findings)} statistic(s) of {cols} column(s) differ because "
-                      f"content differs ({_rows(res)}; {rows}): see content{note}", findings)
+                      f"content differs ({_rows(res)}; {rows}): see content{_SEE}{note}", findings)
     return failed("profiles", tp.name, f"{len(findings)} statistic(s) of {cols} column(s) differ although the "
                   f"row checksums match: a difference the checksum missed{note}", findings)
 
 
+_SEE = " (its check, test_content, names the rows; select it when it did not run)"
+
+
 def _rows(res) -> str:
     parts = [f"{k} {w}" for k, w in ((res.missing, "missing"), (res.extra, "extra"), (res.changed, "changed")) if k]
-    return (", ".join(parts) or "checksums differ") + " row(s)"
+    return ", ".join(parts) + " row(s)" if parts else "row checksums differ"

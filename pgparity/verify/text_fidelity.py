@@ -6,6 +6,7 @@ column is counted as the shortest round-trip text PostgreSQL holds, not SQLite's
 NULs are left out of the lengths: PostgreSQL text cannot hold them). The table is not read again; only
 when values hold NULs under --nul-policy fail are three of their rowids fetched, to name them.
 
+A column missing in PostgreSQL fails here too (as in every check covering columns), whatever its type.
 Cannot see: a change that keeps every length (a swapped letter); the content check compares every
 character of every row.
 """
@@ -16,7 +17,7 @@ import re
 
 from ..sqlnames import qs
 from .facts import facts_of
-from .outcome import Finding, Outcome, failed, passed
+from .outcome import Finding, Outcome, failed, missing_columns, passed
 from .pairing import Comparison, TablePair
 
 
@@ -34,10 +35,10 @@ def _nul_rowids(cmp: Comparison, tp: TablePair, column: str) -> list[int]:
 
 def check_text(cmp: Comparison, tp: TablePair) -> Outcome:
     cols = text_columns(tp)
-    if not cols:
+    lines = missing_columns(tp.name, tp.missing)
+    if not cols and not lines:
         return passed("text", tp.name, "no text columns")
-    facts = facts_of(cmp, tp)
-    lines = []
+    facts = facts_of(cmp, tp) if cols else None
     for c in cols:
         s, t = facts.source.columns[c.name], facts.target.columns[c.name]
         s_nul = s.nul_values or 0

@@ -11,6 +11,7 @@ A column declared DATETIME/TIMESTAMP/DATE that landed as text or integer is chec
 both sides are read as timestamps by the same rule (text in the scan, integers as epochs in the unit
 migrate.py would choose from the column's min and max; the schema check names the lost type); when not
 every SQLite value is a timestamp, text was the right landing and only content compares it.
+A column missing in PostgreSQL fails here too (as in every check covering columns), whatever its type.
 Cannot see: a shift inside a column whose values the content check already reports as changed is
 shown there by row (the typical shift only among the rows content details); a text landing compares
 what the text says, not what an application's driver would make of it.
@@ -28,7 +29,7 @@ from ..units import epoch_unit
 from .column_facts import ColumnFacts, landed_time_rule, plain_landing
 from .content_check import content_of
 from .facts import facts_of
-from .outcome import Finding, Outcome, failed, passed
+from .outcome import Finding, Outcome, failed, missing_columns, passed
 from .pairing import Comparison, TablePair
 from .rules import Rule, Settings, canonical_source, canonical_target
 
@@ -77,10 +78,12 @@ def _read(c, rule: Rule, f: ColumnFacts, s: Settings) -> _Read:
 
 def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
     cols = timestamp_columns(tp)
+    findings: list[Finding] = missing_columns(tp.name, tp.missing)
     if not cols:
+        if findings:
+            return failed("timestamps", tp.name, f"{len(findings)} column(s) missing in PostgreSQL", findings)
         return passed("timestamps", tp.name, "no timestamp columns")
     facts = facts_of(cmp, tp)
-    findings: list[Finding] = []
     rules = {c.name: _time_rule(cmp, c, facts.source.columns[c.name]) for c in cols}
     for c in cols:
         rule = rules[c.name]

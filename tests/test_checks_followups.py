@@ -89,3 +89,36 @@ def test_a_waiver_covers_the_missing_column_finding(tmp_path, target):
               'reason = "dropped on purpose: TICKET-1"\nexpires = 2999-12-31\n')
     res, summary = _run(path, target, tmp_path, "-m", "text", waivers=waiver)
     assert res.returncode == 0 and summary["verdict"] == "GO", res.stdout[-3000:]
+
+
+def test_instants_outside_years_1_to_9999_are_shown_not_a_crash(tmp_path, target):
+    """PostgreSQL 'infinity', '-infinity', BC and year 12000: one line each naming the column, in PostgreSQL's
+    spelling; 'infinity' is the maximum (not a wrapped negative minimum)."""
+    rows = [(1, 1, "infinity", "a"), (2, 0, "4713-01-01 BC", "b"), (3, None, None, None)]
+    path = _copy(tmp_path, target, rows=rows)
+    res, summary = _run(path, target, tmp_path, "-m", "timestamps or profiles", "-k", "notes")
+    assert res.returncode == 1 and summary["verdict"] == "NO-GO", res.stdout[-3000:]
+    assert "Traceback" not in res.stdout and "could not run" not in res.stdout, res.stdout[-3000:]
+    assert "notes.at: max differs: SQLite 2024-01-02 11:00:00, PostgreSQL infinity" in res.stdout, res.stdout[-3000:]
+    assert "notes.at: min differs: SQLite 2024-01-01 10:00:00, PostgreSQL 4713-01-01 00:00:00 BC" in res.stdout
+    assert "max: SQLite 2024-01-02 11:00:00 != PostgreSQL infinity" in res.stdout, res.stdout[-3000:]
+    assert "-9222425352054775809" not in res.stdout
+    target.sql(f"UPDATE {target.q('notes')} SET \"at\" = CASE id WHEN 1 THEN '-infinity'::timestamp "
+               "ELSE '12000-01-01 00:00:00'::timestamp END WHERE id < 3")
+    res, _ = _run(path, target, tmp_path, "-m", "timestamps", "-k", "notes")
+    assert res.returncode == 1 and "Traceback" not in res.stdout, res.stdout[-3000:]
+    assert "min differs: SQLite 2024-01-01 10:00:00, PostgreSQL -infinity" in res.stdout, res.stdout[-3000:]
+    assert "max differs: SQLite 2024-01-02 11:00:00, PostgreSQL +12000-01-01 00:00:00" in res.stdout
+
+
+def test_epoch_seconds_copied_as_milliseconds_say_the_unit(tmp_path, target):
+    """SQLite DATETIME holding epoch seconds, PostgreSQL bigint holding milliseconds: year ~55000, no crash."""
+    path = sqlite_file(tmp_path, "CREATE TABLE ev (id INTEGER PRIMARY KEY, ep DATETIME);",
+                       {"ev": [(1, 1_700_000_000), (2, 1_700_086_400)]})
+    target.sql(f"CREATE TABLE {target.q('ev')} (id bigint PRIMARY KEY, ep bigint)")
+    target.sql(f"INSERT INTO {target.q('ev')} VALUES (1, 1700000000000), (2, 1700086400000)")
+    res, summary = _run(path, target, tmp_path, "-m", "timestamps")
+    assert res.returncode == 1 and summary["verdict"] == "NO-GO", res.stdout[-3000:]
+    assert "Traceback" not in res.stdout, res.stdout[-3000:]
+    assert "ev.ep: min differs: SQLite 2023-11-14 22:13:20, PostgreSQL +5" in res.stdout, res.stdout[-3000:]
+    assert "PostgreSQL's is SQLite's x1000: epoch integers copied in another unit?" in res.stdout

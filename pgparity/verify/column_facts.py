@@ -12,6 +12,11 @@ Statistics on canonical values agree wherever the values agree: the same instant
 ' ', 't' and 'true', the integer 1 and the text '1' in a text column, 'a' and 'A' under NOCASE (two
 values, as PostgreSQL sees them), sums past 2^63 or 1.7e308 (exact, never overflowing).
 
+PostgreSQL's 'infinity' / '-infinity' timestamps and dates reach the scan as the numbers the driver makes of
+them (its int64 / int32 limits moved by the 2000 -> 1970 epoch offset, the larger one wrapped round, far
+outside PostgreSQL's own range): min and max keep them as the explicit infinities INFINITY / MINUS_INFINITY
+(profile_display shows them as words), fractional seconds do not count them.
+
 Memory: one batch, plus per column the bounded distinct counter (see distinct.py) and a few scalars.
 """
 
@@ -45,6 +50,11 @@ TEXT_ORDERED = ("text", "uuid", "inet")  # canonical text, ordered by code point
 # the texts a boolean reads from (pgparity.boolean_words; a real 1.0 as text is '1' or '1.0', as the read gives it)
 TRUE_TEXTS = (*TRUE_WORDS, "1.0")
 FALSE_TEXTS = (*FALSE_WORDS, "0.0")
+INFINITY, MINUS_INFINITY = 2**63 - 1, -(2**63)  # explicit infinite instants (see the module docstring)
+# (kind) -> (PostgreSQL 'infinity', '-infinity') as the driver's arrow values give them (see the module docstring)
+_DRIVER_INFINITIES = {"ts": (2**63 - 1 + 946_684_800_000_000 - 2**64, -(2**63) + 946_684_800_000_000),
+                      "date": (2**31 - 1 + 10_957 - 2**32, -(2**31) + 10_957)}
+_DRIVER_INFINITIES["tstz"] = _DRIVER_INFINITIES["ts"]
 _COUNTED = ("nulls", "odd", "length", "trues", "falses", "fractional", "nul_values", "misfits",
             "w_true", "w_false", "w_other", "sub_ms", "sub_us")
 
@@ -137,9 +147,17 @@ def distinct_limit(columns: int) -> int:
     return max(DISTINCT_FLOOR, min(DISTINCT_LIMIT, DISTINCT_BUDGET // max(columns, 1)))
 
 
+def infinite(v: pl.Expr, kind: str) -> pl.Expr:
+    """An instant column with PostgreSQL's infinities as INFINITY / MINUS_INFINITY (see the module docstring)."""
+    if kind not in _DRIVER_INFINITIES:
+        return v
+    pos, neg = _DRIVER_INFINITIES[kind]
+    return pl.when(v == pos).then(INFINITY).when(v == neg).then(MINUS_INFINITY).otherwise(v.cast(pl.Int64))
+
+
 def _exprs(i: int, kind: str, c: ColumnPair | None = None) -> list[pl.Expr]:
     """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1})."""
-    v, o, n = pl.col(f"v{2 * i}"), pl.col(f"v{2 * i + 1}"), f"{i}."
+    v, o, n = infinite(pl.col(f"v{2 * i}"), kind), pl.col(f"v{2 * i + 1}"), f"{i}."
     out = [(v.is_null() & o.is_null()).sum().alias(n + "nulls"), o.is_not_null().sum().alias(n + "odd")]
     if c is not None:
         out += _reader_exprs(v, o, n, kind, c)
@@ -166,7 +184,8 @@ def _reader_exprs(v: pl.Expr, o: pl.Expr, n: str, kind: str, c: ColumnPair) -> l
     """What the booleans, timestamps, text and schema checks read: fractions, NULs, misfits, words."""
     out = []
     if kind in ("ts", "tstz"):
-        out.append(((v % 1_000_000) != 0).sum().alias(n + "fractional"))
+        finite = (v != INFINITY) & (v != MINUS_INFINITY)
+        out.append((((v % 1_000_000) != 0) & finite).sum().alias(n + "fractional"))
     if kind == "text":
         out.append(v.str.contains("\x00", literal=True).sum().alias(n + "nul_values"))
     fit = canonical_fit(kind, c.target.type)

@@ -26,11 +26,12 @@ import pyarrow as pa
 
 from ..sqlnames import qs
 from ..units import epoch_unit
-from .column_facts import ColumnFacts, landed_time_rule, plain_landing
+from .column_facts import INFINITY, MINUS_INFINITY, ColumnFacts, landed_time_rule, plain_landing
 from .content_check import content_of
 from .facts import facts_of
 from .outcome import Finding, Outcome, failed, missing_columns, passed
 from .pairing import Comparison, TablePair
+from .profile_display import instant
 from .rules import Rule, Settings, canonical_source, canonical_target
 
 _NATIVE = ("ts", "tstz", "date")
@@ -135,21 +136,30 @@ def _column(cmp: Comparison, tp: TablePair, c, rule: Rule, src: _Read, tgt: _Rea
     for label, s_val, t_val in (("min", src.minimum, tgt.minimum), ("max", src.maximum, tgt.maximum)):
         if s_val != t_val:
             out.append(Finding(f"{tp.name}.{c.name}: {label} differs: SQLite {_show(rule, s_val)}, "
-                               f"PostgreSQL {_show(rule, t_val)}", c.name, label))
+                               f"PostgreSQL {_show(rule, t_val)}{_unit_hint(s_val, t_val)}", c.name, label))
     return out
 
 
 def _show(rule: Rule, value: int | None) -> str:
-    """A canonical instant as a person reads it (UTC for timestamptz)."""
-    if value is None:
-        return "none"
-    if rule.canon == "date":
-        return str(pa.scalar(value, pa.int32()).cast(pa.date32()))
-    zone = "UTC" if rule.canon == "tstz" else None
-    return str(pa.scalar(value, pa.int64()).cast(pa.timestamp("us", tz=zone)).as_py())
+    """A canonical instant as a person reads it (UTC for timestamptz), any value: 'infinity', BC, year 12000."""
+    return "none" if value is None else instant(rule.canon, value)
+
+
+def _unit_hint(s_val: int | None, t_val: int | None) -> str:
+    """When PostgreSQL's extreme is SQLite's times 1000 or a million (or the reverse): an epoch copied in
+    another unit."""
+    if not s_val or not t_val or INFINITY in (s_val, t_val) or MINUS_INFINITY in (s_val, t_val):
+        return ""
+    for factor in (1000, 1_000_000):
+        for ratio, op in ((t_val / s_val, "x"), (s_val / t_val, "/")):
+            if abs(ratio - factor) <= factor * 0.01:
+                return f" (PostgreSQL's is SQLite's {op}{factor}: epoch integers copied in another unit?)"
+    return ""
 
 
 def _shift(cmp: Comparison, c, source: str | None, target: str | None) -> str:
+    if source is None or target is None:
+        return f"NULL in {'SQLite' if source is None else 'PostgreSQL'}"
     try:
         s = canonical_source(c.rule, [pa.array([None], pa.int64()), pa.array([source], pa.string())],
                              cmp.settings)[0][0].as_py()
@@ -159,4 +169,4 @@ def _shift(cmp: Comparison, c, source: str | None, target: str | None) -> str:
             return f"{t - s:+d} day(s)"
         return f"{(t - s) / 1_000_000:+g}s"
     except Exception:  # noqa: BLE001 - a value that is not a timestamp has no shift to show
-        return "n/a"
+        return "not an instant on one side"

@@ -127,7 +127,9 @@ def _orm_options(p: argparse.ArgumentParser) -> None:
                         "digits; SQLAlchemy DATETIME: DateTime or Interval) is refused (exit 2) unless the models "
                         "are given: --django-settings / --sqlalchemy-models")
     g.add_argument("--django-settings", metavar="MODULE",
-                   help="with --design-schema: read the types from the project's models (project on PYTHONPATH)")
+                   help="with --design-schema: read the types from the project's models (project on PYTHONPATH); "
+                        "with --design-schema or --data-only: naive texts are in UTC under USE_TZ, else in TIME_ZONE "
+                        "(as --source-tz)")
     g.add_argument("--sqlalchemy-models", metavar="MODULE:ATTR",
                    help="with --design-schema: read the types from this MetaData or declarative base")
 
@@ -141,9 +143,12 @@ def _unit_options(p: argparse.ArgumentParser) -> None:
                         "only when every value is an instant in 1973..2242 in exactly one unit)")
 
 
-def options_from(args: argparse.Namespace, design: OrmDesign | None = None) -> MigrateOptions:
+def options_from(args: argparse.Namespace, design: OrmDesign | None = None,
+                 app_zone: str | None = None) -> MigrateOptions:
+    """`app_zone`: the zone the app's settings say its naive texts are in (Django: UTC under USE_TZ, else
+    TIME_ZONE); --source-tz, when given, wins."""
     nul = "refuse" if args.nul == "fail" else args.nul
-    zone = args.source_tz or (design and design.models and design.models.time_zone) or "UTC"
+    zone = args.source_tz or app_zone or (design and design.models and design.models.time_zone) or "UTC"
     return MigrateOptions(
         plan=PlanOptions(strict_types=args.strict_types, lowercase_names=args.lowercase_names,
                          schema=args.schema, source_tz=zone, design=design),
@@ -173,7 +178,7 @@ def _migrate(args: argparse.Namespace) -> int:
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr))
     _check_urls(args)
     orm = _orm_first(args, say)
-    opts = options_from(args, _design(args, orm))
+    opts = options_from(args, _design(args, orm), _data_only_zone(args, orm, say))
     server = _target_first(args, opts, say)
     source = _open_source(args, opts, server, say)
     say(f"reading {args.sqlite}: schema, value profile and preflight (read-only) ...")
@@ -245,6 +250,27 @@ def _orm_first(args: argparse.Namespace, say) -> Orm | None:
                      "on:\n"
                      f"{next_steps(orm, args.sqlite, args.pg or '$DATABASE_URL')}\n"
                      f"(or --design-schema: migrate.py creates the types {orm.label} creates on PostgreSQL)")
+
+
+def _data_only_zone(args: argparse.Namespace, orm: Orm | None, say) -> str | None:
+    """--data-only --django-settings: the zone the app's naive texts are in, from its settings (UTC under USE_TZ,
+    else TIME_ZONE), as --design-schema takes it; --sqlalchemy-models has no zone to give and decides no type here."""
+    if not args.data_only or orm is None:
+        return None
+    if args.sqlalchemy_models:
+        raise UsageError("--sqlalchemy-models decides the types of --design-schema; with --data-only the schema is "
+                         f"already there (made by {orm.label}): leave it out (naive DATETIME texts are read in "
+                         "--source-tz, default UTC)")
+    if not args.django_settings:
+        return None
+    from .orm.models import django_models
+
+    models = django_models(args.django_settings)
+    zone = args.source_tz or models.time_zone
+    said = "--source-tz" if args.source_tz else f"{models.source}: " + (
+        "USE_TZ = True" if models.time_zone == "UTC" else f"USE_TZ = False, TIME_ZONE = {models.time_zone!r}")
+    say(f"note   naive texts going into timestamptz columns are read in {zone} ({said})")
+    return models.time_zone
 
 
 def _design(args: argparse.Namespace, orm: Orm | None) -> OrmDesign | None:

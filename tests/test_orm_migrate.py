@@ -89,8 +89,10 @@ def assert_refused(res, *steps: str) -> list[str]:
 
 def test_django_full_migration_refused_with_django_steps(server, django_sqlite):
     url = server.create(f"pgparity_tests_ormmig_refused_{os.getpid()}")
-    lines = assert_refused(migrate(django_sqlite, "--pg", url), "python manage.py migrate", "--data-only --truncate",
-                           '-m "not drift"', "-m orm --django-settings", "--design-schema")
+    lines = assert_refused(migrate(django_sqlite, "--pg", url), "python manage.py migrate",
+                           "--data-only --truncate --django-settings yourproject.settings", "--source-tz <TIME_ZONE>",
+                           '-m "not drift" --django-settings', "-m orm --django-settings", "--design-schema",
+                           f"pytest checks/ --sqlite {django_sqlite.resolve()} ")
     assert "django_migrations: apps admin (3), auth (12), contenttypes (2), sessions (1), shop (2)" in lines[0]
     assert tables(url) == []
     both = migrate(django_sqlite, "--pg", url, "--data-only", "--design-schema")
@@ -158,7 +160,8 @@ def test_django_design_from_the_file_alone_refuses_what_it_cannot_decide(server,
 
 
 def test_alembic_file_refused_with_alembic_steps(alembic_sqlite):
-    lines = assert_refused(migrate(alembic_sqlite, "--dry-run"), "alembic upgrade head", "--data-only --truncate")
+    lines = assert_refused(migrate(alembic_sqlite, "--dry-run"), "alembic upgrade head", "--data-only --truncate",
+                           "-m orm --sqlalchemy-models yourapp.models:Base")
     assert lines[0] == "ORM    SQLAlchemy (Alembic / Flask-Migrate) database (alembic_version: 0001)"
 
 

@@ -13,6 +13,7 @@ either way), so only the project's settings (`--django-settings`) or `--source-t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import SourceError
 
@@ -87,15 +88,23 @@ def next_steps(orm: Orm, sqlite: str, pg: str) -> str:
     """The exact way to a PostgreSQL schema the ORM made itself, then the data and the gate."""
     # the ORM's migrate fills its own bookkeeping rows (migrations applied, content types): the file's replace them
     load = f"python migrate.py {sqlite} --pg {pg} --data-only --truncate"
+    sqlite = str(Path(sqlite).resolve())  # pytest runs from the pgparity checkout, not where migrate.py ran
     gate = f'pytest checks/ --sqlite {sqlite} --pg {pg} -m "not drift"'
     if orm.name == "django":
         make = ("1. create the schema with Django itself: DATABASES['default'] pointing at PostgreSQL "
                 f"({pg}), then `python manage.py migrate`")
-        gate += f"\n   and read it the way the app does: pytest checks/ --sqlite {sqlite} --pg {pg} -m orm " \
+        # the settings say the zone of the naive texts (UTC under USE_TZ, else TIME_ZONE): the load and the gate
+        # read them in it (or give both --source-tz TIME_ZONE)
+        settings = " --django-settings yourproject.settings"
+        load += settings + " (the project on PYTHONPATH: its USE_TZ/TIME_ZONE say the zone of naive times; " \
+            "or --source-tz <TIME_ZONE> when USE_TZ = False)"
+        gate += f"{settings}\n   and read it the way the app does: pytest checks/ --sqlite {sqlite} --pg {pg} -m orm " \
                 "--django-settings yourproject.settings (the project on PYTHONPATH)"
     elif orm.name == "alembic":
         make = ("1. create the schema with Alembic: sqlalchemy.url (or your env.py's URL) pointing at PostgreSQL "
                 f"({pg}), then `alembic upgrade head` (Flask-Migrate: `flask db upgrade`)")
+        gate += f"\n   and read it the way the app does: pytest checks/ --sqlite {sqlite} --pg {pg} -m orm " \
+                "--sqlalchemy-models yourapp.models:Base (the project on PYTHONPATH)"
     else:
         make = ("1. create the schema with Rails: config/database.yml with adapter: postgresql for that database "
                 f"({pg}), then `bin/rails db:schema:load` (or `bin/rails db:migrate`)")

@@ -48,6 +48,19 @@ def setup(module: str, sides: Sides, search: list[Path]) -> None:
         raise OrmSetupError(f"--django-settings {module}: {type(exc).__name__}: {_first_line(exc)}") from None
 
 
+def naive_zone(module: str, search: list[Path]) -> str:
+    """The zone the app's naive stored datetimes are in: UTC under USE_TZ, else TIME_ZONE (the settings module read,
+    Django not set up)."""
+    importable(module, search, "--django-settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = module
+    try:
+        from django.conf import settings
+
+        return "UTC" if settings.USE_TZ else settings.TIME_ZONE
+    except Exception as exc:  # noqa: BLE001 - whatever the user's settings raise, said in one line
+        raise OrmSetupError(f"--django-settings {module}: {type(exc).__name__}: {_first_line(exc)}") from None
+
+
 def _pg_entry(keywords: dict) -> dict:
     rest = dict(keywords)
     return {"ENGINE": "django.db.backends.postgresql", "NAME": rest.pop("dbname", "") or rest.get("user", ""),

@@ -75,6 +75,37 @@ def _values_outcome(tally: Tally, error: str | None, orm: str) -> Outcome:
                   complete=False)
 
 
+ZONE_NOTE = pytest.StashKey[str]()
+
+
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """--django-settings and no --source-tz (command line or pgparity.toml): the table checks read naive SQLite
+    texts in the zone the app wrote them in (UTC under USE_TZ, else TIME_ZONE), as migrate.py does with the same
+    option; set as the --source-tz option before pgparity.pytest_plugin resolves its settings. A settings module
+    that cannot be read is said later, by pytest_configure."""
+    from .. import check_settings
+    from ..pytest_plugin import _running_checks
+
+    module = config.getoption("--django-settings", None)
+    if not module or config.getoption("--source-tz", None) or not _running_checks(config):
+        return
+    from ..errors import PgParityError
+    from .sides import OrmSetupError
+
+    try:
+        found = check_settings.find_config(config.getoption("--pgparity-config", None), config.rootpath)
+        if "source_tz" in check_settings.read_config(found).data:
+            return
+        from .django_read import naive_zone
+
+        zone = naive_zone(module, [Path.cwd(), config.rootpath])
+    except (OrmSetupError, PgParityError):
+        return
+    config.option.source_tz = zone
+    config.stash[ZONE_NOTE] = (f"naive SQLite times read in {zone} (--django-settings {module}: "
+                               + ("USE_TZ = True)" if zone == "UTC" else f"USE_TZ = False, TIME_ZONE = {zone!r})"))
+
+
 @pytest.hookimpl(trylast=True)  # after pgparity.pytest_plugin has opened the comparison
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "orm: the application's models read through its ORM from both databases")
@@ -84,6 +115,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if COMPARISON not in config.stash:
         return
     cmp = config.stash[COMPARISON]
+    if ZONE_NOTE in config.stash and config.stash[ZONE_NOTE]:
+        config.stash[NOTES].append(config.stash[ZONE_NOTE])
     asked = "orm" in (config.getoption("-m") or "")
     option = config.getoption("--django-settings", None)
     django = option or os.environ.get("DJANGO_SETTINGS_MODULE")

@@ -1,0 +1,79 @@
+"""Follow-ups of the hostile test of the ORM migration and the -m orm gate (through migrate.py and pytest checks/).
+
+- USE_TZ = False (Django stores naive local times of TIME_ZONE): `--data-only --django-settings` loads them in that
+  zone, and `pytest checks/ --django-settings` reads them in it (table checks too, not only -m orm); a copy
+  loaded in UTC is NO-GO on content naming the column.
+- Intervals in hours form ('9605:00:00') where the ORM writes days ('400 days 05:00:00') are NO-GO on content.
+
+What these cannot see: every Django setting that changes how values are stored (only USE_TZ/TIME_ZONE here).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from tests.apps.orm_fixtures import DJANGO_APP, ROOT, Server, checks, django_populated, failing, ok, run
+
+NO_TZ = {"PGPARITY_DJANGO_USE_TZ": "0"}
+
+
+@pytest.fixture(scope="module")
+def server(pg_admin_url):
+    s = Server(pg_admin_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def django_sqlite(tmp_path_factory) -> Path:
+    return django_populated(tmp_path_factory.mktemp("django") / "app.sqlite3")
+
+
+def migrate(sqlite: Path, *args, env: dict | None = None):
+    return run([ROOT / "migrate.py", sqlite, *args], ROOT, env)
+
+
+def django_schema(server: Server, name: str, env: dict | None = None) -> str:
+    url = server.create(f"pgparity_tests_ormfu_{name}_{os.getpid()}")
+    ok(run(["manage.py", "migrate", "-v0"], DJANGO_APP, {"PGPARITY_DJANGO_DB": url, **(env or {})}))
+    return url
+
+
+def sql(url: str, statement: str) -> list[tuple]:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return cur.fetchall() if cur.description else []
+
+
+def test_use_tz_false_data_only_and_checks_read_time_zone(server, tmp_path):
+    path = django_populated(tmp_path / "local.sqlite3", NO_TZ)
+    env = {"PYTHONPATH": str(DJANGO_APP), "PGPARITY_DJANGO_DB": str(path), **NO_TZ}
+    url = django_schema(server, "notz", NO_TZ)
+    res = migrate(path, "--pg", url, "--data-only", "--truncate", "--django-settings", "djproj.settings",
+                  "--reports", tmp_path / "load", env=env)
+    ok(res)
+    assert "read in Europe/Paris (--django-settings djproj.settings: USE_TZ = False" in res.stderr
+    assert "objects equal" in ok(run(["compare.py"], DJANGO_APP, {"PGPARITY_DJANGO_DB": str(path),
+                                                                  "PGPARITY_DJANGO_OTHER": url, **NO_TZ}))
+    table_checks = ("-m", "not drift and not orm", "--django-settings", "djproj.settings")
+    res, summary = checks(path, url, tmp_path / "good", *table_checks, env=env)
+    assert summary.get("verdict") == "GO", failing(summary)
+    assert "naive SQLite times read in Europe/Paris" in res.stdout + res.stderr
+    # the same file loaded as UTC (the old silent default): the table checks, zone from the settings, see it
+    ok(migrate(path, "--pg", url, "--data-only", "--truncate", "--source-tz", "UTC", "-q",
+               "--reports", tmp_path / "load2", env=env))
+    res, summary = checks(path, url, tmp_path / "bad", *table_checks, env=env)
+    assert summary.get("verdict") == "NO-GO"
+    assert any(f.startswith("content[shop_order]") for f in failing(summary)), failing(summary)
+    assert "placed_at" in res.stdout
+
+
+def test_sqlalchemy_models_with_data_only_is_refused(django_sqlite, tmp_path):
+    res = migrate(django_sqlite, "--pg", "postgresql://postgres@127.0.0.1/none", "--data-only",
+                  "--sqlalchemy-models", "models:Base", "--dry-run")
+    assert res.returncode == 2 and "--sqlalchemy-models decides the types of --design-schema" in res.stderr, \
+        res.stderr

@@ -46,7 +46,8 @@ def check_booleans(cmp: Comparison, tp: TablePair) -> Outcome:
     for c in cols:
         findings += _column(cmp, tp, c, *counts[c.name])
     if findings:
-        return failed("booleans", tp.name, f"{len(findings)} boolean mismatch(es)", findings)
+        return failed("booleans", tp.name, f"{len(findings)} boolean problem(s) (a missing column among them)"
+                      if tp.missing else f"{len(findings)} boolean mismatch(es)", findings)
     return passed("booleans", tp.name, ", ".join(f"{c.name} {'/'.join(str(n) for n in counts[c.name][0][:3])}"
                                                   for c in cols) + " true/false/NULL on both sides")
 

@@ -98,7 +98,7 @@ def check_timestamps(cmp: Comparison, tp: TablePair) -> Outcome:
             shifts = Counter(_shift(cmp, c, d.source, d.target) for d in res.examples
                              if d.kind == "changed" and d.column == c.name)
             common = ", ".join(f"{s} x{k}" for s, k in shifts.most_common(3))
-            shown = f" (e.g. shift {common})" if common else " (none among the rows shown: see content)"
+            shown = f" (e.g. {common})" if common else " (none among the rows shown: see content)"
             findings.append(Finding(f"{tp.name}.{c.name}: {n} value(s) differ{shown}", c.name, "shifted"))
     said = {name: rule.description for name, rule in rules.items()}
     if findings:
@@ -128,7 +128,9 @@ def _column(cmp: Comparison, tp: TablePair, c, rule: Rule, src: _Read, tgt: _Rea
         return []  # not every value is a timestamp: text is the right landing, the content check compares it
     if n:
         ex = _unread_examples(cmp, tp, c, rule)
-        out.append(Finding(f"{tp.name}.{c.name}: {n} SQLite value(s) are not timestamps, e.g. "
+        what = "dates (a time of day other than midnight does not fit a date)" if rule.canon == "date" \
+            else "timestamps"
+        out.append(Finding(f"{tp.name}.{c.name}: {n} SQLite value(s) are not {what}, e.g. "
                            + ", ".join(f"rowid {r}: {v!r}" for r, v in ex), c.name, "not-timestamp"))
     if src.fractional != tgt.fractional:
         out.append(Finding(f"{tp.name}.{c.name}: {src.fractional} SQLite value(s) have fractional seconds, "
@@ -160,13 +162,15 @@ def _unit_hint(s_val: int | None, t_val: int | None) -> str:
 def _shift(cmp: Comparison, c, source: str | None, target: str | None) -> str:
     if source is None or target is None:
         return f"NULL in {'SQLite' if source is None else 'PostgreSQL'}"
+    if target in ("infinity", "-infinity"):
+        return f"to {target}"
     try:
         s = canonical_source(c.rule, [pa.array([None], pa.int64()), pa.array([source], pa.string())],
                              cmp.settings)[0][0].as_py()
         t = canonical_target(c.rule, pa.array([target], pa.string()).cast(
             pa.timestamp("us", tz="UTC") if c.rule.canon == "tstz" else pa.timestamp("us")), cmp.settings)[0][0].as_py()
         if c.rule.canon == "date":  # canonical dates are days since the epoch
-            return f"{t - s:+d} day(s)"
-        return f"{(t - s) / 1_000_000:+g}s"
+            return f"shift {t - s:+d} day(s)"
+        return f"shift {(t - s) / 1_000_000:+g}s"
     except Exception:  # noqa: BLE001 - a value that is not a timestamp has no shift to show
-        return "not an instant on one side"
+        return "SQLite value no date (a time of day?)" if c.rule.canon == "date" else "a value no instant"

@@ -122,3 +122,17 @@ def test_epoch_seconds_copied_as_milliseconds_say_the_unit(tmp_path, target):
     assert "Traceback" not in res.stdout, res.stdout[-3000:]
     assert "ev.ep: min differs: SQLite 2023-11-14 22:13:20, PostgreSQL +5" in res.stdout, res.stdout[-3000:]
     assert "PostgreSQL's is SQLite's x1000: epoch integers copied in another unit?" in res.stdout
+
+
+def test_no_column_pairs_up_names_the_columns(tmp_path, target):
+    """Every column of notes renamed in PostgreSQL: profiles and row_count name each one, no traceback."""
+    path = sqlite_file(tmp_path, "CREATE TABLE notes (a INTEGER, b TEXT);" + BETA, {"notes": [(1, "x"), (2, "y")]})
+    target.sql(f"CREATE TABLE {target.q('beta')} (id bigint PRIMARY KEY)")
+    target.sql(f"CREATE TABLE {target.q('notes')} (a2 bigint, b2 text)")
+    target.sql(f"INSERT INTO {target.q('notes')} VALUES (1, 'x'), (2, 'y')")
+    res, summary = _run(path, target, tmp_path, "-m", "profiles or counts or text", "-k", "notes")
+    assert res.returncode == 1 and summary["verdict"] == "NO-GO", res.stdout[-3000:]
+    assert "Traceback" not in res.stdout and "Error" not in res.stdout, res.stdout[-3000:]
+    found = _findings(summary)
+    for check in ("profiles", "row_count", "text"):
+        assert {("a", "missing-column"), ("b", "missing-column")} <= found[check], (check, found)

@@ -8,29 +8,19 @@
 What these cannot see: every Django setting that changes how values are stored (only USE_TZ/TIME_ZONE here).
 """
 
+# ruff: noqa: F811 - the module fixtures of tests/test_orm_apps.py are imported, then requested by name
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import psycopg2
-import pytest
 
 from tests.apps.orm_fixtures import DJANGO_APP, ROOT, Server, checks, django_populated, failing, ok, run
+from tests.test_orm_apps import django_pg, django_sqlite, loaded, server  # noqa: F401 - module fixtures reused
 
 NO_TZ = {"PGPARITY_DJANGO_USE_TZ": "0"}
-
-
-@pytest.fixture(scope="module")
-def server(pg_admin_url):
-    s = Server(pg_admin_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def django_sqlite(tmp_path_factory) -> Path:
-    return django_populated(tmp_path_factory.mktemp("django") / "app.sqlite3")
+DJANGO_ENV = {"PYTHONPATH": str(DJANGO_APP)}
 
 
 def migrate(sqlite: Path, *args, env: dict | None = None):
@@ -77,3 +67,33 @@ def test_sqlalchemy_models_with_data_only_is_refused(django_sqlite, tmp_path):
                   "--sqlalchemy-models", "models:Base", "--dry-run")
     assert res.returncode == 2 and "--sqlalchemy-models decides the types of --design-schema" in res.stderr, \
         res.stderr
+
+
+def damaged_copy(server: Server, django_pg: dict, name: str, *statements: str) -> str:
+    """A fresh database from the correct --data-only copy, with `statements` applied."""
+    url = server.create(f"pgparity_tests_ormfu_{name}_{os.getpid()}", template=loaded(django_pg, "migrate")["name"])
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+    return url
+
+
+def test_json_number_kinds_are_what_the_app_gets(server, django_sqlite, django_pg, tmp_path):
+    """JSON 1 -> 1.0 (int -> float) and true -> 1 (bool -> int): json.loads hands the app another type; -m orm
+    names each (model, key, field) although Python says 1 == 1.0 == True."""
+    url = damaged_copy(server, django_pg, "json",
+                       "UPDATE shop_product SET attributes = '[1, \"two\", null, 1, {\"k\": []}]' WHERE id = "
+                       "(SELECT min(id) FROM shop_product WHERE attributes = '[1, \"two\", null, true, {\"k\": []}]')",
+                       "UPDATE shop_product SET attributes = jsonb_set(attributes, '{nested,deep,neg}', "
+                       "'-9223372036854775808.0') WHERE id = (SELECT min(id) FROM shop_product "
+                       "WHERE attributes ? 'nested')")
+    ids = [r[0] for r in sql(url, "SELECT id FROM shop_product WHERE attributes::text LIKE '%.0}}}' "
+                                  "OR attributes::text LIKE '%null, 1,%' ORDER BY id")]
+    assert len(ids) == 2, ids
+    env = {**DJANGO_ENV, "PGPARITY_DJANGO_DB": str(django_sqlite)}
+    res, summary = checks(django_sqlite, url, tmp_path / "orm", "-m", "orm", "--django-settings", "djproj.settings",
+                          env=env)
+    assert summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    texts = [x["text"] for f in summary["failures"] if f["check"] == "orm" for x in f["findings"]]
+    for i in ids:
+        assert any(f"shop.Product [id={i}] attributes:" in t for t in texts), (i, texts)

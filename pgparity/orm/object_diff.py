@@ -2,8 +2,12 @@
 
 A stream yields `(key, value, value, ...)` tuples: the values an ORM handed the application (Decimal, UUID,
 timedelta, aware datetime, dict, bytes...). The streams are merged like a merge join, so memory holds one
-chunk per side, never a table. Values are equal when Python says so (the app's own `==`), with two
-exceptions that are still the same value to an app: NaN and NaN, a memoryview and the bytes it holds.
+chunk per side, never a table. Values are equal when Python says so (the app's own `==`) and are of the
+same number type (True, 1, 1.0 and Decimal(1) are equal to `==`, not to the app: json.dumps, indexing and
+`is True` tell them apart), recursively through JSON's dicts and lists; still the same value to an app: NaN
+and NaN, a memoryview and the bytes it holds. It cannot see: a float SQLite's JSON holds in exponent form
+(json.dumps' 1e+16) that jsonb hands back as the int 10000000000000000 (jsonb keeps no exponent: any writer
+gets that int, so it is not counted as the copy's difference).
 
 The order must be one both databases and Python agree on (integers, UUIDs, text under byte order): a key
 that goes backwards on either side stops the comparison with an `OrderError` rather than reporting
@@ -16,6 +20,7 @@ import math
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ..verify.detail import REDACTED
 from ..verify.outcome import Finding, Outcome, failed, passed
@@ -122,7 +127,7 @@ def diff_objects(tally: Tally, source: Iterable[tuple], target: Iterable[tuple])
             tally.add("extra-row", None, b[0], "extra in PostgreSQL")
         else:
             tally.objects += 1
-            if a == b:
+            if a == b and same(a, b):  # == first (fast); same() tells 1 from 1.0 and True
                 continue
             for name, x, y in zip(fields, a[1:], b[1:]):
                 if not same(x, y):
@@ -142,7 +147,20 @@ def diff_links(tally: Tally, name: str, target_label: str, source: Iterable[tupl
                       f"{name}: link to {target_label} {linked!r} {where}")
 
 
+# Python says True == 1 == 1.0 == Decimal(1); the app gets one of these types, and json.dumps, indexing and
+# `is True` tell them apart: numbers compare with their type, inside JSON documents too
+_NUMBERS = (bool, int, float, Decimal)
+
+
 def same(x, y) -> bool:
+    """The value the app gets is the same on both sides (x: SQLite's, y: PostgreSQL's): equal, of the same number
+    type, recursively through dicts and lists (JSON); NaN is NaN; bytes and memoryview are bytes."""
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(same(v, y[k]) for k, v in x.items())
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return type(x) is type(y) and len(x) == len(y) and all(same(a, b) for a, b in zip(x, y))
+    if isinstance(x, _NUMBERS) and isinstance(y, _NUMBERS) and type(x) is not type(y):
+        return _jsonb_whole(x, y)
     if x == y:
         return True
     if isinstance(x, float) and isinstance(y, float):
@@ -150,6 +168,12 @@ def same(x, y) -> bool:
     if isinstance(x, (bytes, bytearray, memoryview)) and isinstance(y, (bytes, bytearray, memoryview)):
         return bytes(x) == bytes(y)
     return False
+
+
+def _jsonb_whole(f, i) -> bool:
+    """A float in SQLite the app wrote in exponent form (json.dumps: 1e+16) read back as the int jsonb prints it as
+    (10000000000000000): jsonb keeps no exponent, every writer gets this; not a difference of the copy."""
+    return type(f) is float and type(i) is int and "e" in repr(f) and f == i
 
 
 def show(shape: ObjectShape, name: str, value) -> str:

@@ -2,8 +2,12 @@
 
 - uuid: 32 lowercase hex digits (SQLite: 32 hex chars or 36 with dashes, any case, or a 16-byte blob).
 - interval: whole microseconds (SQLite: integer microseconds as Django's DurationField stores them,
-  or Python's timedelta text '1 day, 0:00:01.000002'). A PostgreSQL interval holding months is not a
-  fixed number of microseconds: it is marked, never equal to a SQLite value.
+  or Python's timedelta text '1 day, 0:00:01.000002'), when days and time are apart as an ORM writes a
+  timedelta (whole days, the time of day in [0, 24 h): '400 days 05:00:00', '-1 days +23:00:00'). PostgreSQL
+  keeps days and time apart (extract(day ...), justify_*, date arithmetic across DST see them): any other split
+  ('9605:00:00', '1 day -01:00:00') is marked with its (days, time) — equal only to the same split on the
+  other side (SQLite text in PostgreSQL's form). A PostgreSQL interval holding months is not a fixed number
+  of microseconds: it is marked, never equal to a SQLite value.
 - inet/cidr: address/prefix, IPv6 written out in full ('10.0.2.2' is '10.0.2.2/32').
 - time: microseconds since midnight ('08:30', '08:30:00', '08:30:00.000001').
 
@@ -26,6 +30,8 @@ _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 _TIMEDELTA = r"^(?:(?P<d>-?[0-9]+) days?,? )?(?P<h>[0-9]+):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?$"
 _TIME = r"^(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?$"
 MONTHS_MARK = "interval with months (not a fixed number of microseconds): "
+SPLIT_MARK = "interval whose time is not within [0, 24 h) as an ORM writes it (days, time in microseconds): "
+DAY_US = 86_400_000_000
 
 
 def _bad(values: pa.Array, original: pa.Array) -> pa.Array:
@@ -93,7 +99,12 @@ def interval_from_text(texts: pa.Array, unit: str = "us") -> tuple[pa.Array, pa.
     kept, parts = _matches(texts, _TIMEDELTA)
     d = pc.struct_field(parts, "d")
     days = pc.if_else(pc.equal(d, ""), "0", d).cast(pa.int64())
-    us = pc.if_else(pc.is_valid(kept), pc.add(pc.multiply(days, 86_400_000_000), _micros(parts)), _NULL_INT)
+    time = _micros(parts)
+    us = pc.if_else(pc.is_valid(kept), pc.add(pc.multiply(days, DAY_US), time), _NULL_INT)
+    # days and time apart as no ORM writes them ('25:00:00'): marked as PostgreSQL's side marks the same split
+    split = pc.fill_null(pc.and_(pc.is_valid(kept), pc.greater_equal(time, DAY_US)), False)
+    marked = pc.binary_join_element_wise(SPLIT_MARK, days.cast(pa.string()), ", ", time.cast(pa.string()), "")
+    us = pc.if_else(split, _NULL_INT, us)
     digits = pc.fill_null(pc.match_substring_regex(texts, _DIGITS), False)
     us = pc.coalesce(us, pc.multiply(pc.if_else(digits, texts, _NULL_TEXT).cast(pa.int64()), MICROS[unit]))
     stamp = pc.fill_null(pc.match_substring_regex(texts, _SINCE_EPOCH), False)
@@ -103,13 +114,16 @@ def interval_from_text(texts: pa.Array, unit: str = "us") -> tuple[pa.Array, pa.
             us = pc.coalesce(us, since)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # a date that does not exist: those values stay odd
-    return us, _bad(us, texts)
+    return us, pc.if_else(split, marked, _bad(us, texts))
 
 
 def interval_pg_select(p: str) -> str:
-    """PostgreSQL side: whole microseconds as text, or a marker when the interval holds months."""
-    return (f"CASE WHEN date_part('month', {p}) = 0 AND date_part('year', {p}) = 0 "
-            f"THEN (extract(epoch FROM {p}) * 1000000)::bigint::text ELSE '{MONTHS_MARK}' || {p}::text END")
+    """PostgreSQL side: whole microseconds as text when days and time are apart as an ORM writes a timedelta (the
+    time in [0, 24 h)); else the (days, time) marker; a marker when the interval holds months."""
+    time = f"((extract(epoch FROM {p}) - extract(day FROM {p}) * 86400) * 1000000)::bigint"
+    return (f"CASE WHEN date_part('month', {p}) <> 0 OR date_part('year', {p}) <> 0 THEN '{MONTHS_MARK}' || {p}::text "
+            f"WHEN {time} >= 0 AND {time} < {DAY_US} THEN (extract(epoch FROM {p}) * 1000000)::bigint::text "
+            f"ELSE '{SPLIT_MARK}' || extract(day FROM {p})::bigint || ', ' || {time} END")
 
 
 def interval_from_pg(texts: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -305,7 +305,8 @@ RULES: dict[str, Definition] = {
     "interval": Definition("interval", ((_INT, "int"), (_TEXT, "text"), (("real", "blob"), "text")), interval_pg_select,
                      _src_interval, lambda r, a, s: list(interval_from_pg(a)),
                      "durations in microseconds (SQLite numbers in {words}; timedelta text, or SQLAlchemy's time "
-                     "since 1970-01-01); an interval with months is a difference", integers="interval"),
+                     "since 1970-01-01), days apart from the time of day as an ORM writes them ('400 days 05:00:00', "
+                     "not '9605:00:00'); an interval with months is a difference", integers="interval"),
     "inet": Definition("inet", ((_TEXT, "text"), (("integer", "real", "blob"), "text")), _AS_TEXT, _src_inet,
                  lambda r, a, s: list(inet_text(a)),
                  "network addresses vs {base} ('10.0.2.2' is '10.0.2.2/32', IPv6 normalised)"),

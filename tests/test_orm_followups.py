@@ -97,3 +97,30 @@ def test_json_number_kinds_are_what_the_app_gets(server, django_sqlite, django_p
     texts = [x["text"] for f in summary["failures"] if f["check"] == "orm" for x in f["findings"]]
     for i in ids:
         assert any(f"shop.Product [id={i}] attributes:" in t for t in texts), (i, texts)
+    # the table checks compare JSON numbers with their kind too (a '.' in the literal: float; jsonb keeps it)
+    res, summary = checks(django_sqlite, url, tmp_path / "content", "-m", "not drift and not orm", "--table",
+                          "shop_product", "-k", "content")
+    assert summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    keys = {x["key"] for f in summary["failures"] if f["check"] == "content" for x in f["findings"]
+            if x.get("column") == "attributes"}
+    assert {f"id={i}" for i in ids} <= keys, (keys, failing(summary))
+
+
+def test_interval_in_hours_form_is_a_difference(server, django_sqlite, django_pg, tmp_path):
+    """Django writes a timedelta as days + time ('400 days 05:00:00'); the same total in hours ('9605:00:00') is
+    another value to PostgreSQL's extract(day ...), justify_* and date arithmetic: NO-GO on content, naming the
+    column; the copy as migrate.py --data-only made it (days form) passes the same check."""
+    good = loaded(django_pg, "migrate")["url"]
+    assert sql(good, "SELECT count(*) FROM shop_product WHERE lead_time >= '1 day' "
+                     "AND extract(day FROM lead_time) = 0") == [(0,)]
+    args = ("-m", "not drift and not orm", "--table", "shop_product", "-k", "content")
+    res, summary = checks(django_sqlite, good, tmp_path / "good", *args)
+    assert summary.get("verdict") == "GO", failing(summary)
+    url = damaged_copy(server, django_pg, "hours", "UPDATE shop_product SET lead_time = "
+                       "make_interval(secs => extract(epoch FROM lead_time)) WHERE lead_time >= '1 day'")
+    assert sql(url, "SELECT count(*) FROM shop_product WHERE lead_time >= '1 day'")[0][0] > 0
+    res, summary = checks(django_sqlite, url, tmp_path / "hours", *args)
+    assert summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    found = [x for f in summary["failures"] if f["check"] == "content" for x in f["findings"]]
+    assert found and all(x["column"] == "lead_time" for x in found if x.get("column")), found
+    assert "lead_time" in res.stdout

@@ -1,7 +1,12 @@
 """JSON as an application reads it: one canonical text per value, numbers exact.
 
 Keys are sorted and spacing dropped; every number is written as its exact decimal (so Python's
-`1e+16` and jsonb's `10000000000000000` are one number, and `...6.71` and `...6.79` are two); a key
+`1e+16` and jsonb's `10000000000000000` are one number, and `...6.71` and `...6.79` are two), with its
+kind as the app's json.loads gets it: a literal with digits after the point is a float (`1.0` is not `1`:
+int vs float in the app; jsonb keeps `1.0`), written with a `.0` when whole. An exponent is read as
+PostgreSQL's numeric reads it (jsonb prints `1e+16` as `10000000000000000`, `1.5e2` as `150`): digits after
+the point only where the exponent leaves some, so a float in exponent form and the int jsonb makes of it
+are one value (every writer to jsonb gets that int: not the copy's difference); a key
 present twice in one object keeps the value its reader sees: SQLite's json_extract reads the FIRST,
 PostgreSQL (json and jsonb) the LAST. Parsing is in Python, once per distinct text (a document repeated
 in many rows is parsed once); a column of millions of distinct documents is the slow case.
@@ -24,7 +29,9 @@ def _number(d: Decimal | int) -> str:
     if not d.is_finite():
         return str(d)
     text = format(d.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
+    text = "0" if text in ("-0", "0") else text
+    # digits after the point (numeric's scale, as jsonb keeps it): a float to the app, also when whole
+    return text + ".0" if d.as_tuple().exponent < 0 and "." not in text else text
 
 
 def _dump(x: object) -> str:

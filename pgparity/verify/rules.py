@@ -248,7 +248,10 @@ def _src_bytes(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array
 
 
 def _src_json(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
-    return [canonical_json(arrays[0], first_wins=True), _nulls(arrays[0])]
+    """A real stored as such is the number Python writes for it ('1.0': a float to the app, as json.dumps)."""
+    reals, texts = arrays
+    doc = pc.coalesce(texts.cast(pa.string()), real_as_text(reals.cast(pa.float64())))
+    return [canonical_json(doc, first_wins=True), _nulls(texts)]
 
 
 def _src_text(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
@@ -317,7 +320,7 @@ RULES: dict[str, Definition] = {
                   integers="epoch") for name in ("ts", "tstz", "date")},
     "bytes": Definition("bytes", ((_ALL, "blob"),), _AS_IS, _src_bytes, _cast_to(pa.binary()),
                   "bytes compared exactly (text as its UTF-8 bytes)"),
-    "json": Definition("json", ((_ALL, "text"),), _AS_TEXT, _src_json,
+    "json": Definition("json", ((_REAL, "real"), (("integer", "text", "blob"), "text")), _AS_TEXT, _src_json,
                  _target(lambda r, a, s: canonical_json(a.cast(pa.string()), first_wins=False)),
                  "JSON compared as the values an application reads: key order and spacing ignored, numbers exact, "
                  "a duplicate key as each side's reader resolves it (SQLite: the first, PostgreSQL: the last)"),

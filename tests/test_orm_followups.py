@@ -124,3 +124,24 @@ def test_interval_in_hours_form_is_a_difference(server, django_sqlite, django_pg
     found = [x for f in summary["failures"] if f["check"] == "content" for x in f["findings"]]
     assert found and all(x["column"] == "lead_time" for x in found if x.get("column")), found
     assert "lead_time" in res.stdout
+
+
+def test_a_value_django_cannot_convert_is_one_finding(server, django_sqlite, django_pg, tmp_path):
+    """A PostgreSQL timestamptz in year 10000 (what 9999-12-31 23:59 local becomes in the wrong zone): Python cannot
+    hold it. One finding naming model, key and field with the conversion error, no traceback; the other objects
+    and fields are still compared (a second damage on another field is named too)."""
+    url = damaged_copy(server, django_pg, "y10k",
+                       "UPDATE shop_product SET updated = '10000-01-01 00:00:00+00' "
+                       "WHERE id = (SELECT min(id) FROM shop_product)",
+                       "UPDATE shop_product SET name = name || ' (changed)' "
+                       "WHERE id = (SELECT max(id) FROM shop_product)")
+    first, last = sql(url, "SELECT min(id), max(id) FROM shop_product")[0]
+    env = {**DJANGO_ENV, "PGPARITY_DJANGO_DB": str(django_sqlite)}
+    res, summary = checks(django_sqlite, url, tmp_path / "orm", "-m", "orm", "-k", "shop.Product",
+                          "--django-settings", "djproj.settings", env=env)
+    assert summary.get("verdict") == "NO-GO" and "Traceback" not in res.stdout, res.stdout[-3000:]
+    found = [(x["column"], x["key"], x["text"]) for f in summary["failures"] if f["check"] == "orm"
+             for x in f["findings"]]
+    assert [f[:2] for f in found if f[0] == "updated"] == [("updated", f"id={first}")], found
+    assert any("year 10000 is out of range" in t for _, _, t in found), found
+    assert ("name", f"id={last}") in [f[:2] for f in found], found

@@ -27,6 +27,8 @@ from .sides import OrmSetupError, Sides, importable
 from .usability import Expected, check_usability
 
 SQLITE, PG = "default", "pgparity_pg"
+# a stored value Python cannot hold: a datetime past year 9999, a date Python's calendar lacks, a number too large
+CONVERSION = (ValueError, OverflowError)
 CHUNK = 2000
 TEXT_TYPES = ("char", "text", "citext")
 
@@ -103,17 +105,36 @@ class DjangoModel:
         """Every object and link of the model compared; an error reading either side is returned as text."""
         from django.db import DatabaseError, connections
 
-        tally = Tally(self.shape(redact), examples)
         drivers = tuple(connections[a].Database.Error for a in (SQLITE, PG))
+        skip: set[str] = set()
         try:
-            diff_objects(tally, _objects(self.model, SQLITE), _objects(self.model, PG))
-            for f in _auto_links(self.model):
-                diff_links(tally, f.name, f.related_model._meta.label, _links(f, SQLITE), _links(f, PG))
+            try:
+                tally = self._compare(examples, redact, skip)
+            except CONVERSION as exc:  # a stored value Python cannot hold (year 10000): which object, which field
+                located = [(side, *bad) for alias, side in ((SQLITE, "SQLite"), (PG, "PostgreSQL"))
+                           for bad in _unconvertible(self.model, alias)]
+                if not located:
+                    return Tally(self.shape(redact), examples), f"{type(exc).__name__}: {_first_line(exc)}"
+                # the rest compared without those fields (their first unreadable value is the finding)
+                skip = {name for _, _, name, _ in located}
+                tally = self._compare(examples, redact, skip, located)
+        except CONVERSION as exc:
+            return Tally(self.shape(redact), examples), f"{type(exc).__name__}: {_first_line(exc)}"
         except (DatabaseError, OrderError, *drivers) as exc:
             while exc.__context__ is not None:  # Django closing a server-side cursor after the error raises anew
                 exc = exc.__context__
-            return tally, f"{type(exc).__name__}: {_first_line(exc)}"
+            return Tally(self.shape(redact), examples), f"{type(exc).__name__}: {_first_line(exc)}"
         return tally, None
+
+    def _compare(self, examples: int, redact: tuple[str, ...], skip: set[str], located=()) -> Tally:
+        tally = Tally(self.shape(redact), examples)
+        for side, key, name, error in located:
+            tally.add("unconvertible", name, key, f"{name}: the {side} value cannot be read by Django ({error}); "
+                                                  "this field is not compared further")
+        diff_objects(tally, _objects(self.model, SQLITE, skip), _objects(self.model, PG, skip))
+        for f in _auto_links(self.model):
+            diff_links(tally, f.name, f.related_model._meta.label, _links(f, SQLITE), _links(f, PG))
+        return tally
 
     def usability(self, schema: str, catalog: dict) -> object:
         """The PostgreSQL column types against those Django's PostgreSQL backend creates for the fields."""
@@ -156,15 +177,46 @@ def _order(field, alias: str):
     return F(field.attname).asc()
 
 
-def _objects(model, alias: str):
+def _objects(model, alias: str, skip: set[str] = frozenset()):
+    """(key, value per concrete field) in key order; a field in `skip` (by name) is not read: None on both sides."""
     meta = model._meta
     keys = _key_fields(meta)
-    names = [f.attname for f in meta.concrete_fields]
+    names = [f.attname if f.name not in skip else None for f in meta.concrete_fields]
     at = [names.index(k.attname) for k in keys]
-    rows = (model._base_manager.using(alias).order_by(*(_order(k, alias) for k in keys)).values_list(*names)
-            .iterator(chunk_size=CHUNK))
+    rows = (model._base_manager.using(alias).order_by(*(_order(k, alias) for k in keys))
+            .values_list(*[n for n in names if n]).iterator(chunk_size=CHUNK))
+    if skip:
+        spread = [i for i, n in enumerate(names) if n]
+        rows = (tuple(dict(zip(spread, row)).get(i) for i in range(len(names))) for row in rows)
     for row in rows:
         yield (row[at[0]] if len(at) == 1 else tuple(row[i] for i in at), *row)
+
+
+def _unconvertible(model, alias: str) -> list[tuple[object, str, str]]:
+    """(key, field, error) of the first value of each field Django cannot convert on `alias`: each field read
+    with the key in chunks; in the chunk that fails, row by row (OFFSET: the order is the comparison's)."""
+    meta = model._meta
+    keys = _key_fields(meta)
+    ordered = model._base_manager.using(alias).order_by(*(_order(k, alias) for k in keys))
+    out = []
+    for f in meta.concrete_fields:
+        rows = ordered.values_list(f.attname)
+        done = 0
+        try:
+            for _ in rows.iterator(chunk_size=CHUNK):
+                done += 1
+            continue
+        except CONVERSION:
+            pass
+        try:
+            for _ in rows[done:done + CHUNK].iterator(chunk_size=1):
+                done += 1
+            continue
+        except CONVERSION as exc:
+            error = f"{type(exc).__name__}: {_first_line(exc)}"
+        key = ordered.values_list(*(k.attname for k in keys))[done]
+        out.append((key[0] if len(keys) == 1 else tuple(key), f.name, error))
+    return out
 
 
 def _auto_links(model) -> list:

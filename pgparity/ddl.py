@@ -162,7 +162,9 @@ def _index(tp: TablePlan, ix: Index, schema: str, taken: set[str]) -> Statement 
     plain = all(c is not None for c in ix.columns)
     if ix.origin == "u" and plain:
         cols = ", ".join(qi(tp.pg_column(c)) for c in ix.columns)
-        name = _fresh(f"{tp.pg_name}_{'_'.join(ix.columns)}_key", taken)
+        # the name SQLite declares (CONSTRAINT name UNIQUE (...)): an ORM's next migration drops it by that name
+        declared = _unique_names(tp.table.sql).get(tuple(c.lower() for c in ix.columns))
+        name = _fresh(declared or f"{tp.pg_name}_{'_'.join(ix.columns)}_key", taken)
         return Statement(f"ALTER TABLE {target} ADD CONSTRAINT {qi(name)} UNIQUE ({cols})",
                          f"unique {tp.pg_name}({cols})", optional=True)
     name = _fresh(ix.name if not ix.name.startswith("sqlite_") else f"{tp.pg_name}_idx", taken)
@@ -177,6 +179,27 @@ def _index(tp: TablePlan, ix: Index, schema: str, taken: set[str]) -> Statement 
     where = f" WHERE {sqlite_expr_to_pg(ix.where, tp)}" if ix.where else ""
     return Statement(f"CREATE {unique}INDEX {qi(name)} ON {target} ({body}){where}",
                      f"{unique.lower()}index {name} on {tp.pg_name}({body}){where}", optional=True)
+
+
+_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][\w$]*)'
+_NAMED_UNIQUE = re.compile(rf"\bCONSTRAINT\s+({_NAME})\s+UNIQUE\s*\(([^()]*)\)", re.I)
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if name[:1] in "\"`[" and len(name) > 1:
+        return name[1:-1].replace('""', '"') if name[0] == '"' else name[1:-1]
+    return name
+
+
+def _unique_names(table_sql: str) -> dict[tuple[str, ...], str]:
+    """Table-level `CONSTRAINT name UNIQUE (a, b)` of a CREATE TABLE: (columns lowercased) -> name."""
+    out = {}
+    for name, cols in _NAMED_UNIQUE.findall(table_sql or ""):
+        # a column may carry COLLATE/ASC/DESC after its name: its first word is the name
+        key = tuple(_unquote(re.match(rf"\s*({_NAME})", c).group(1)).lower() for c in cols.split(",") if c.strip())
+        out.setdefault(key, _unquote(name))
+    return out
 
 
 def _expression_list(sql: str) -> str | None:

@@ -12,6 +12,7 @@ What these cannot see: every Django setting that changes how values are stored (
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import psycopg2
@@ -145,3 +146,19 @@ def test_a_value_django_cannot_convert_is_one_finding(server, django_sqlite, dja
     assert [f[:2] for f in found if f[0] == "updated"] == [("updated", f"id={first}")], found
     assert any("year 10000 is out of range" in t for _, _, t in found), found
     assert ("name", f"id={last}") in [f[:2] for f in found], found
+
+
+def test_full_migration_keeps_declared_constraint_and_unique_index_names(server, tmp_path):
+    """The plain full migration keeps the names SQLite declares for UNIQUE constraints and unique indexes (an app's
+    later migration drops them by name); an unnamed UNIQUE gets PostgreSQL's own <table>_<cols>_key."""
+    path = tmp_path / "named.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.executescript('CREATE TABLE "t" (id INTEGER PRIMARY KEY, a int, b text, c text UNIQUE, '
+                          'CONSTRAINT "t a b once" UNIQUE ("a", b COLLATE BINARY));'
+                          "CREATE UNIQUE INDEX t_b_only ON t(b); INSERT INTO t VALUES (1, 1, 'x', 'y');")
+    url = server.create(f"pgparity_tests_ormfu_names_{os.getpid()}")
+    ok(migrate(path, "--pg", url, "-q", "--reports", tmp_path / "load"))
+    got = sql(url, "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'public.t'::regclass ORDER BY 1")
+    assert ("t a b once", "u") in got and ("t_c_key", "u") in got, got
+    assert sql(url, "SELECT indexdef LIKE 'CREATE UNIQUE INDEX t_b_only%' FROM pg_indexes "
+                    "WHERE indexname = 't_b_only'") == [(True,)]

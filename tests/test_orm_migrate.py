@@ -120,6 +120,10 @@ def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_
     assert lead["pg_type"] == "interval" and lead["rule"] == "django-interval" and \
         "shop.Product.lead_time is DurationField (--django-settings djproj.settings), which Django creates as " \
         "interval on PostgreSQL; integer microseconds" in lead["reason"]
+    # Meta.constraints keep their names: the app's next migration (RemoveConstraint) drops them by name
+    named = pg_rows(url, "SELECT conname FROM pg_constraint WHERE contype = 'u' AND conname IN "
+                         "('product_sku_per_supplier', 'orderline_once_per_order') ORDER BY 1")
+    assert named == [("orderline_once_per_order",), ("product_sku_per_supplier",)], named
     deferred = pg_rows(url, "SELECT count(*) FILTER (WHERE condeferrable AND condeferred), count(*) "
                             "FROM pg_constraint WHERE contype = 'f'")[0]
     assert deferred[0] == deferred[1] > 0, f"Django declares every FK DEFERRABLE INITIALLY DEFERRED: {deferred}"
@@ -185,6 +189,7 @@ def test_sqlalchemy_design_schema_reads_equal_and_writes(server, alembic_sqlite,
     assert "objects equal" in ok(run(["app.py", "compare", alembic_sqlite, url], SA_APP))
     assert "writes work" in ok(run(["app.py", "writes", url], SA_APP))
     assert column_types(url, "customer")["tier"] == "tier"  # the native enum SQLAlchemy creates
+    assert pg_rows(url, "SELECT contype FROM pg_constraint WHERE conname = 'invoice_number_per_customer'") == [("u",)]
     assert_go(alembic_sqlite, url, tmp_path / "checks", "-m", "not drift", "--sqlalchemy-models", "models:Base",
               env={"PYTHONPATH": str(SA_APP)})  # the table checks and -m orm
 

@@ -257,6 +257,8 @@ def test_rails_design_schema_gives_the_postgresql_adapters_types(server, rails_s
                                                                                  "2024-03-02 11:00:00")]
     assert column_types(url, "posts")["user_id"] == "bigint"  # t.references: integer in SQLite, bigint in PostgreSQL
     assert pg_rows(url, "SELECT count(*) FROM schema_migrations") == [(2,)]
+    # the gate reads Rails' '2000-01-01 09:30:00.25' as the time of day it is (another date would be a finding)
+    assert_go(rails_sqlite, url, tmp_path / "checks", "-m", "not drift")
     # the next insert, as Rails makes it (no id given), gets the next key
     assert pg_rows(url, "INSERT INTO users (email, created_at, updated_at) VALUES ('c@example.com', now(), now()) "
                         "RETURNING id, admin") == [(3, False)]

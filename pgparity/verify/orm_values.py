@@ -9,7 +9,8 @@
   other side (SQLite text in PostgreSQL's form). A PostgreSQL interval holding months is not a fixed number
   of microseconds: it is marked, never equal to a SQLite value.
 - inet/cidr: address/prefix, IPv6 written out in full ('10.0.2.2' is '10.0.2.2/32').
-- time: microseconds since midnight ('08:30', '08:30:00', '08:30:00.000001').
+- time: microseconds since midnight ('08:30', '08:30:00', '08:30:00.000001'; Rails' '2000-01-01 08:30:00',
+  the date Active Record gives every time of day — another date is not a time of day).
 
 uuid, interval and time are vectorised; inet values are parsed one distinct text at a time (ipaddress).
 """
@@ -28,7 +29,8 @@ _UUID = r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 # Python's str(timedelta): '[-]D day[s], H:MM:SS[.ffffff]' (and PostgreSQL's '1 day 02:00:00')
 _TIMEDELTA = r"^(?:(?P<d>-?[0-9]+) days?,? )?(?P<h>[0-9]+):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?$"
-_TIME = r"^(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?$"
+# Rails (Active Record) stores a time column in SQLite as '2000-01-01 hh:mm:ss[.ffffff]': that date only
+_TIME = r"^(?:2000-01-01[ T])?(?P<h>[0-9]{2}):(?P<m>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?)?$"
 MONTHS_MARK = "interval with months (not a fixed number of microseconds): "
 SPLIT_MARK = "interval whose time is not within [0, 24 h) as an ORM writes it (days, time in microseconds): "
 DAY_US = 86_400_000_000

@@ -2,8 +2,9 @@
 
 Values arrive as 64-bit words, one batch at a time: canonical integers themselves, other values as
 hashes of their canonical form. Up to `limit` distinct words are kept (8 bytes each; pending words are
-merged into them once 4 times as many wait, at least 2^18, at most `limit`: at most 2 x limit are held
-and each word is merged a few times at most), and the count is exact (for hashes: two values share
+merged into them once `limit` of them wait: at most 2 x limit are held, each word is merged once into a
+kept set of at most `limit`, and a table of up to `limit` rows is counted by one pass at the end), and
+the count is exact (for hashes: two values share
 one with probability ~n²/2^65, and both sides hash alike, so equal data always counts equal). Past
 the limit the words are dropped into a HyperLogLog sketch of 2^14 one-byte registers (16 KiB): an
 estimate with a standard error of about 0.8 %, a diagnostic, never a verdict.
@@ -17,7 +18,6 @@ import numpy as np
 import polars as pl
 
 HLL_BITS = 14
-MERGE_FLOOR = 1 << 18  # pending words merged at least this many at a time
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -81,8 +81,7 @@ class DistinctCounter:
             words = self._count_in_order(words)
         self.pending.append(words)
         self.pending_size += len(words)
-        # merged early while few are distinct (little to keep), else once `limit` wait: at most 2 x limit held
-        if self.pending_size >= min(self.limit, max(MERGE_FLOOR, 4 * len(self.kept))):
+        if self.pending_size >= self.limit:  # at most 2 x limit held
             self._merge()
 
     def _count_in_order(self, words: np.ndarray) -> np.ndarray:

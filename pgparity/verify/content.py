@@ -280,6 +280,8 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
     `where`: (SQLite condition, PostgreSQL condition) restricting both sides, e.g. to rows newer
     than a baseline."""
     t0 = time.monotonic()
+    if not tp.compared:  # no column pairs up: nothing to hash, the rows are only counted
+        return _counted_only(cmp, tp, where, t0)
     locator = not tp.key
     if where[0]:  # a part of the table cannot tell the unit of the whole column's integers
         cmp.measure_units([tp.name])
@@ -299,6 +301,18 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
             _multiset_diff(cmp, tp, src, tgt, res)
     res.seconds = time.monotonic() - t0
     return res
+
+
+def _counted_only(cmp: Comparison, tp: TablePair, where: tuple[str, str], t0: float) -> ContentResult:
+    """A table none of whose columns pairs up: its rows counted on each side, no checksum (content_check fails it
+    on the missing columns)."""
+    src = cmp.source.query(f"SELECT count(*) FROM {qs(tp.source.name)}" + (f" WHERE {where[0]}" if where[0] else ""))
+    tgt = cmp.pg_query(f"SELECT count(*) FROM {qname(cmp.settings.schema, tp.target.name)}"
+                       + (f" WHERE {where[1]}" if where[1] else ""))
+    n, m = src[0][0], tgt[0][0]
+    empty = SideFacts(n), SideFacts(m)
+    return ContentResult(tp.name, n, m, f"{n}:none", f"{m}:none", keyed=False, seconds=time.monotonic() - t0,
+                         facts=TableFacts(tp.name, *empty, distinct_limit(0)))
 
 
 def _align_keys(src: pl.DataFrame, tgt: pl.DataFrame, keys: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:

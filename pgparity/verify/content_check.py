@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .content import ContentResult, compare_content
-from .outcome import Finding, Outcome, failed, missing_table, passed
+from .outcome import Finding, Outcome, failed, missing_columns, missing_table, passed
 from .pairing import Comparison, TablePair
 from .schedule import settled
 
@@ -31,7 +31,7 @@ def _plain_key(key: dict) -> str:
 def check_content(cmp: Comparison, tp: TablePair) -> Outcome:
     """Every row equal under its column's rule; on a difference, which rows, which columns, both values."""
     if tp.target is None:
-        return missing_table("content", tp.name, cmp.settings.schema)
+        return missing_table("content", tp.name, cmp.settings.schema, tp.near)
     missing_cols = [c.name for c in tp.columns if c.rule is None]
     res = content_of(cmp, tp)
     rules = {c.name: f"{c.rule.name}: {c.rule.description}" for c in tp.compared}
@@ -40,8 +40,7 @@ def check_content(cmp: Comparison, tp: TablePair) -> Outcome:
         same = f"equal {how}, {res.within_tolerance} of them only within the float tolerance (re-checked " \
             "exactly)" if res.within_tolerance else f"identical {how} (checksum {res.source_checksum})"
         return passed("content", tp.name, f"{res.source_rows} rows {same}", rules=rules, seconds=res.seconds)
-    lines = [Finding(f"{tp.name}.{c}: column missing in PostgreSQL (not compared)", c, "missing-column")
-             for c in missing_cols]
+    lines = missing_columns(tp.name, [c for c in tp.columns if c.rule is None])
     shown: dict[tuple[str, str | None], int] = {}
     for d in res.examples:
         column = d.column if d.kind == "changed" else None
@@ -66,5 +65,8 @@ def check_content(cmp: Comparison, tp: TablePair) -> Outcome:
         cols += f" (columns counted over the first {res.attributed_rows} of {res.changed} changed rows)"
     summary = (f"{', '.join(parts) or 'checksums differ'} row(s) {how}; SQLite {res.source_rows} rows, "
                f"PostgreSQL {res.target_rows}" + (f"; changed columns: {cols}" if cols else ""))
+    if not tp.compared:
+        summary = f"no column pairs up ({len(missing_cols)} missing in PostgreSQL), nothing compared; SQLite " \
+            f"{res.source_rows} rows, PostgreSQL {res.target_rows}"
     return failed("content", tp.name, summary, lines, rows=res.examples, rules=rules, seconds=res.seconds,
                   complete=res.attributed_rows >= res.changed)

@@ -162,3 +162,16 @@ def test_full_migration_keeps_declared_constraint_and_unique_index_names(server,
     assert ("t a b once", "u") in got and ("t_c_key", "u") in got, got
     assert sql(url, "SELECT indexdef LIKE 'CREATE UNIQUE INDEX t_b_only%' FROM pg_indexes "
                     "WHERE indexname = 't_b_only'") == [(True,)]
+
+
+def test_link_table_id_width_is_checked(server, django_sqlite, django_pg, tmp_path):
+    """The auto-created link table's own id: bigint as `manage.py migrate` makes it (the project's
+    DEFAULT_AUTO_FIELD); an integer one (overflow at 2**31 links) fails orm_schema naming the link table's id."""
+    url = damaged_copy(server, django_pg, "m2mid", "ALTER TABLE shop_product_tags ALTER COLUMN id TYPE integer")
+    env = {**DJANGO_ENV, "PGPARITY_DJANGO_DB": str(django_sqlite)}
+    res, summary = checks(django_sqlite, url, tmp_path / "orm", "-m", "orm", "-k", "shop.Product or auth.Group",
+                          "--django-settings", "djproj.settings", env=env)
+    assert summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    texts = [x["text"] for f in summary["failures"] if f["check"] == "orm_schema" for x in f["findings"]]
+    assert any(t.startswith("shop.Product.tags (shop_product_tags.id): the ORM creates bigint") for t in texts), texts
+    assert [f["table"] for f in summary["failures"]] == ["shop.Product"], failing(summary)  # auth.Group's are right

@@ -120,6 +120,8 @@ def test_django_design_schema_reads_equal_and_writes(server, django_sqlite, tmp_
     assert lead["pg_type"] == "interval" and lead["rule"] == "django-interval" and \
         "shop.Product.lead_time is DurationField (--django-settings djproj.settings), which Django creates as " \
         "interval on PostgreSQL; integer microseconds" in lead["reason"]
+    # an auto-created link table's id as `manage.py migrate` makes it (the project's DEFAULT_AUTO_FIELD)
+    assert [column_types(url, t)["id"] for t in ("auth_group_permissions", "shop_product_tags")] == ["bigint"] * 2
     # Meta.constraints keep their names: the app's next migration (RemoveConstraint) drops them by name
     named = pg_rows(url, "SELECT conname FROM pg_constraint WHERE contype = 'u' AND conname IN "
                          "('product_sku_per_supplier', 'orderline_once_per_order') ORDER BY 1")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .object_diff import ObjectShape, OrderError, Tally, diff_links, diff_objects
@@ -147,11 +148,26 @@ class DjangoModel:
             _expect(expected, unknown, meta.db_table, f.column, f.name, f.db_type(pg))
         for m2m in _auto_links(self.model):
             through = m2m.remote_field.through._meta
+            # the link table's own key as the migrations create it (the project's DEFAULT_AUTO_FIELD), then its
+            # two references
+            key = _migrated_pk(through.db_table) or through.pk
+            _expect(expected, unknown, through.db_table, key.column, m2m.name, key.db_type(pg))
             for name in (m2m.m2m_field_name(), m2m.m2m_reverse_field_name()):
                 f = through.get_field(name)
-                _expect(expected, unknown, through.db_table, f.column, f"{m2m.name} ({through.db_table}.{f.column})",
-                        f.db_type(pg))
+                _expect(expected, unknown, through.db_table, f.column, m2m.name, f.db_type(pg))
         return check_usability("orm_schema", self.label, expected, catalog, schema, not settings.USE_TZ, unknown)
+
+
+@cache
+def _migrated_keys() -> dict:
+    from .models import migrated_apps
+
+    return {m._meta.db_table: m._meta.pk for m in migrated_apps().get_models(include_auto_created=True)}
+
+
+def _migrated_pk(table: str):
+    """The primary key field of `table` as the project's migrations make it (None: no migration makes it)."""
+    return _migrated_keys().get(table)
 
 
 def _expect(expected: list, unknown: list, table: str, column: str, name: str, db_type: str | None) -> None:

@@ -2,7 +2,9 @@
 
 - Django (`--django-settings MODULE`, the project on PYTHONPATH): `field.db_type(connection)` for a
   PostgreSQL connection object (never connected), for every concrete field of every installed model,
-  many-to-many tables included; with `USE_TZ` and `TIME_ZONE` from the settings.
+  many-to-many tables included, as the project's migrations make them (their state wins over the live models:
+  an auto-created link table's id is what `manage.py migrate` creates); with `USE_TZ` and `TIME_ZONE` from the
+  settings.
 - SQLAlchemy (`--sqlalchemy-models MODULE:ATTR`, a declarative base or a `MetaData`, as `pytest checks/ -m orm`
   takes it): each column's type compiled by SQLAlchemy's PostgreSQL dialect.
 The project is found as `-m orm` finds it (sides.importable: PYTHONPATH, else the current folder).
@@ -61,14 +63,30 @@ def django_models(settings_module: str) -> ModelTypes:
                           "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
                           "ATOMIC_REQUESTS": False, "TEST": {}}, "pgparity_design")
     cols = {}
-    for model in apps.get_models(include_auto_created=True):
-        for f in model._meta.local_fields:
-            pg_type = f.db_type(pg)
-            if pg_type:
-                cols[(model._meta.db_table.lower(), f.column.lower())] = ModelColumn(
-                    pg_type, f"{model._meta.label}.{f.name}", f.get_internal_type())
+    # the models as the project's migrations make them (what `manage.py migrate` creates: an auto-created link
+    # table's id is the project's DEFAULT_AUTO_FIELD there, whatever the app's own default says), over the live
+    # models (apps without migrations)
+    for registry in (apps, migrated_apps()):
+        for model in registry.get_models(include_auto_created=True):
+            for f in model._meta.local_fields:
+                pg_type = f.db_type(pg)
+                if pg_type:
+                    cols[(model._meta.db_table.lower(), f.column.lower())] = ModelColumn(
+                        pg_type, f"{model._meta.label}.{f.name}", f.get_internal_type())
     zone = "UTC" if settings.USE_TZ else settings.TIME_ZONE
     return ModelTypes(f"--django-settings {settings_module}", cols, zone)
+
+
+def migrated_apps():
+    """The app registry of the project's migration state (empty when the migrations cannot be loaded)."""
+    from django.apps.registry import Apps
+
+    try:
+        from django.db.migrations.loader import MigrationLoader
+
+        return MigrationLoader(None, ignore_no_migrations=True).project_state().apps
+    except Exception:  # noqa: BLE001 - broken or missing migrations: the live models alone
+        return Apps([])
 
 
 def sqlalchemy_models(spec: str) -> ModelTypes:

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from .fit import misfit
 from .plan import Plan, TablePlan, declared_pg_type
+from .profile import ts_valid_sql, ts_zoned_sql
 from .reader import is_utf8
 from .source import SqliteSource, display_sql
 from .sqlnames import qs
@@ -131,6 +132,8 @@ def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: P
                                "text holds NUL characters, which PostgreSQL text cannot store",
                                "--nul strip removes them (the checks then expect them stripped)",
                                _examples(src, tp, qc, f"typeof({qc})='text' AND instr(CAST({qc} AS BLOB), x'00') > 0")))
+        if p.ts_zoned and c.pg_type in ("timestamp", "timestamp without time zone"):
+            out.append(_zone_dropped(src, tp, c.name, p.ts_zoned))
         if c.deviation:
             sev = "refuse" if policy.strict_types else "warn"
             count, bad = _deviation_examples(src, tp, c.name)
@@ -140,6 +143,19 @@ def _column_findings(src: SqliteSource, tp: TablePlan, profiles: dict, policy: P
         for note in c.notes:
             out.append(Finding("warn", tp.name, c.name, "note", None, note))
     return out
+
+
+def _zone_dropped(src: SqliteSource, tp: TablePlan, column: str, count: int) -> Finding:
+    """Zoned texts bound for a timestamp without zone: PostgreSQL's input drops the offset, so every such
+    instant would move by its offset ('2024-01-01T00:30:00+14:00' lands as 00:30). Counted by the profile;
+    the examples are those texts SQLite reads with their zone."""
+    qc = qs(column)
+    return Finding("refuse", tp.name, column, "zone-dropped", count,
+                   "text timestamps carry a zone offset, which the planned type timestamp would drop "
+                   "(each instant moved by its offset)",
+                   "declare the column TIMESTAMP/DATETIME (it then lands as timestamptz), or store the texts "
+                   "in one zone without offset",
+                   _examples(src, tp, qc, f"{ts_valid_sql(qc)} AND {ts_zoned_sql(qc)}"), unit="value")
 
 
 def _deviation_examples(src: SqliteSource, tp: TablePlan, column: str) -> tuple[int, list[tuple]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg2
 
 from tests.apps.orm_fixtures import DJANGO_APP, ROOT, Server, checks, django_populated, failing, ok, run
-from tests.test_orm_apps import django_pg, django_sqlite, loaded, server  # noqa: F401 - module fixtures reused
+from tests.test_orm_apps import SA_APP, django_pg, django_sqlite, loaded, sa_pg, sa_sqlite, server  # noqa: F401
 
 NO_TZ = {"PGPARITY_DJANGO_USE_TZ": "0"}
 DJANGO_ENV = {"PYTHONPATH": str(DJANGO_APP)}
@@ -175,3 +175,19 @@ def test_link_table_id_width_is_checked(server, django_sqlite, django_pg, tmp_pa
     texts = [x["text"] for f in summary["failures"] if f["check"] == "orm_schema" for x in f["findings"]]
     assert any(t.startswith("shop.Product.tags (shop_product_tags.id): the ORM creates bigint") for t in texts), texts
     assert [f["table"] for f in summary["failures"]] == ["shop.Product"], failing(summary)  # auth.Group's are right
+
+
+def test_a_value_sqlalchemy_cannot_convert_is_one_finding(server, sa_sqlite, sa_pg, tmp_path):
+    """The same through SQLAlchemy: one finding naming the table, key and column, no traceback."""
+    base = loaded(sa_pg, "migrate")
+    url = server.create(f"pgparity_tests_ormfu_say10k_{os.getpid()}", template=base["name"])
+    schema = base["schema"]
+    first = sql(url, f"UPDATE {schema}.payment SET paid_at = '10000-01-01 00:00:00+00' "
+                     f"WHERE id = (SELECT min(id) FROM {schema}.payment) RETURNING id")[0][0]
+    res, summary = checks(sa_sqlite, url, tmp_path / "orm", "-m", "orm", "-k", "payment", "--pg-schema", schema,
+                          "--sqlalchemy-models", "models:Base", env={"PYTHONPATH": str(SA_APP)})
+    assert summary.get("verdict") == "NO-GO" and "Traceback" not in res.stdout, res.stdout[-3000:]
+    found = [(x["column"], x["key"], x["text"]) for f in summary["failures"] if f["check"] == "orm"
+             for x in f["findings"]]
+    assert [(c, k) for c, k, _ in found] == [("paid_at", f"id={first}")], found
+    assert "year 10000" in found[0][2], found

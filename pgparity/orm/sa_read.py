@@ -26,6 +26,8 @@ from .object_diff import ObjectShape, OrderError, Tally, diff_objects
 from .sides import OrmSetupError, Sides, importable
 from .usability import Expected, check_usability
 
+# a stored value Python cannot hold: a datetime past year 9999, a date Python's calendar lacks, a huge number
+CONVERSION = (ValueError, OverflowError)
 CHUNK = 2000
 TEXT_TYPES = ("char", "text", "citext")
 
@@ -76,10 +78,20 @@ class SaTable:
         aware = [i for i, c in enumerate(cols) if getattr(c.type, "timezone", False) is True]
         try:
             with engines(sides) as (lite, pg):
-                diff_objects(tally, _rows(lite, self.table, keys, "BINARY", aware, zone),
-                             _rows(pg, self.table, keys, "C", [], zone))
-        except (SQLAlchemyError, OrderError) as exc:
-            return tally, f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+                try:
+                    diff_objects(tally, _rows(lite, self.table, keys, "BINARY", aware, zone),
+                                 _rows(pg, self.table, keys, "C", [], zone))
+                except CONVERSION as exc:  # a stored value Python cannot hold (year 10000): which row, which column
+                    tally = Tally(shape, examples)
+                    both = ((lite, "SQLite", "BINARY"), (pg, "PostgreSQL", "C"))
+                    located = [(side, *bad) for engine, side, coll in both
+                               for bad in _unconvertible(engine, self.table, keys, coll)]
+                    for side, key, name, error in located:
+                        tally.add("unconvertible", name, key,
+                                  f"{name}: the {side} value cannot be read by SQLAlchemy ({error})")
+                    return tally, None if located else f"{type(exc).__name__}: {_first_line(exc)}"
+        except (SQLAlchemyError, OrderError, *CONVERSION) as exc:
+            return tally, f"{type(exc).__name__}: {_first_line(exc)}"
         return tally, None
 
     def usability(self, schema: str, catalog: dict):
@@ -116,18 +128,50 @@ class engines:
             e.dispose()
 
 
-def _rows(engine, table, keys: list, collation: str, aware: list[int], zone: ZoneInfo):
-    from sqlalchemy import collate, select
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def _unconvertible(engine, table, keys: list, collation: str) -> list[tuple[object, str, str]]:
+    """(key, column, error) of the first value of each column SQLAlchemy cannot convert: each column read in
+    chunks; in the chunk that fails, row by row (OFFSET: the order is the comparison's)."""
+    from sqlalchemy import select
+
+    out = []
+    with engine.connect() as conn:
+        for c in table.columns:
+            ordered = select(c).order_by(*(_order(k, collation) for k in keys))
+            done, error = 0, None
+            for query, size in ((ordered, CHUNK), (ordered.offset(0), 1)):
+                try:
+                    for _ in conn.execution_options(stream_results=True, yield_per=size).execute(
+                            query.offset(done).limit(CHUNK) if size == 1 else query):
+                        done += 1
+                    break
+                except CONVERSION as exc:
+                    error = f"{type(exc).__name__}: {_first_line(exc)}"
+            else:
+                key = conn.execute(select(*keys).order_by(*(_order(k, collation) for k in keys))
+                                   .offset(done).limit(1)).first()
+                out.append((key[0] if len(keys) == 1 else tuple(key), c.name, error))
+    return out
+
+
+def _order(c, collation: str):
+    from sqlalchemy import collate
     from sqlalchemy.dialects import postgresql
 
-    def order(c):
-        kind = str(c.type.compile(dialect=postgresql.dialect())).lower()
-        return collate(c, collation) if any(t in kind for t in TEXT_TYPES) else c
+    kind = str(c.type.compile(dialect=postgresql.dialect())).lower()
+    return collate(c, collation) if any(t in kind for t in TEXT_TYPES) else c
+
+
+def _rows(engine, table, keys: list, collation: str, aware: list[int], zone: ZoneInfo):
+    from sqlalchemy import select
 
     at = [list(table.columns).index(k) for k in keys]
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-            select(*table.columns).order_by(*(order(k) for k in keys)))
+            select(*table.columns).order_by(*(_order(k, collation) for k in keys)))
         for row in result:
             row = tuple(row)
             for i in aware:

@@ -8,6 +8,7 @@ only differences are within the tolerance is no difference at all (`beyond_toler
 
 from __future__ import annotations
 
+import hashlib
 import re
 import struct
 from dataclasses import dataclass, replace
@@ -23,7 +24,10 @@ from .pairing import Comparison, TablePair
 
 FETCH_KEYS = 500
 REDACTED = "***redacted***"
-SENSITIVE = re.compile(r"pass(word|wd)?|secret|token|api_?key|credential|private_?key|salt", re.I)
+# names of columns whose values are never shown: credentials, and what logs a user in (a Django session key
+# is a bearer credential; its session data holds the session)
+SENSITIVE = re.compile(r"pass(word|wd)?|secret|token|api_?key|credential|private_?key|salt"
+                       r"|session_?(key|data)|sessionid|cookie", re.I)
 
 
 @dataclass
@@ -144,6 +148,13 @@ def _redact(display: dict, extra: tuple[str, ...]) -> dict:
     return {k: (REDACTED if v is not None and is_sensitive(k, extra) else v) for k, v in display.items()}
 
 
+def shown_key(names: list[str], key: tuple, extra: tuple[str, ...] = ()) -> dict:
+    """A row's key as findings name it: a sensitive key column (a session key) by the first 8 hex digits of the
+    sha256 of its text ('sha256:1f2e3d4c'), so the row is still named, and a waiver can name it, without the value."""
+    return {n: (f"sha256:{hashlib.sha256(str(v).encode()).hexdigest()[:8]}" if v is not None and is_sensitive(n, extra)
+                else v) for n, v in zip(names, key)}
+
+
 def _double(bits: int | None) -> str | None:
     return None if bits is None else repr(struct.unpack("<d", struct.pack("<q", bits))[0])
 
@@ -161,7 +172,7 @@ def rows_by_key(cmp: Comparison, tp: TablePair, df: pl.DataFrame, side: str, n: 
     fetch = _fetch_source if side == "source" else _fetch_target
     rows = fetch(cmp, tp, key_where_sql(tp, keys, side))
     names = [c.name for c in tp.key]
-    return [(dict(zip(names, k)), _redact(d, cmp.redact)) for k, _, d in rows][:n]
+    return [(shown_key(names, k, cmp.redact), _redact(d, cmp.redact)) for k, _, d in rows][:n]
 
 
 def rows_by_locator(cmp: Comparison, tp: TablePair, locs: list, side: str) -> list[tuple[str, dict]]:
@@ -239,6 +250,6 @@ def detail_changed(cmp: Comparison, tp: TablePair, changed: pl.DataFrame, n: int
             if len(examples) < n:
                 hide = is_sensitive(c.name, cmp.redact)
                 shown_s, shown_t = _shown(c, sv[i], tv[i], sd, td)
-                examples.append(RowDiff("changed", dict(zip(names, key)), c.name,
+                examples.append(RowDiff("changed", shown_key(names, key, cmp.redact), c.name,
                                         REDACTED if hide else shown_s, REDACTED if hide else shown_t))
     return examples, per_column, attributed

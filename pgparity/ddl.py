@@ -163,7 +163,7 @@ def _index(tp: TablePlan, ix: Index, schema: str, taken: set[str]) -> Statement 
     if ix.origin == "u" and plain:
         cols = ", ".join(qi(tp.pg_column(c)) for c in ix.columns)
         # the name SQLite declares (CONSTRAINT name UNIQUE (...)): an ORM's next migration drops it by that name
-        declared = _unique_names(tp.table.sql).get(tuple(c.lower() for c in ix.columns))
+        declared = unique_names(tp.table.sql).get(tuple(c.lower() for c in ix.columns))
         name = _fresh(declared or f"{tp.pg_name}_{'_'.join(ix.columns)}_key", taken)
         return Statement(f"ALTER TABLE {target} ADD CONSTRAINT {qi(name)} UNIQUE ({cols})",
                          f"unique {tp.pg_name}({cols})", optional=True)
@@ -192,7 +192,7 @@ def _unquote(name: str) -> str:
     return name
 
 
-def _unique_names(table_sql: str) -> dict[tuple[str, ...], str]:
+def unique_names(table_sql: str) -> dict[tuple[str, ...], str]:
     """Table-level `CONSTRAINT name UNIQUE (a, b)` of a CREATE TABLE: (columns lowercased) -> name."""
     out = {}
     for name, cols in _NAMED_UNIQUE.findall(table_sql or ""):

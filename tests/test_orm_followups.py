@@ -162,6 +162,13 @@ def test_full_migration_keeps_declared_constraint_and_unique_index_names(server,
     assert ("t a b once", "u") in got and ("t_c_key", "u") in got, got
     assert sql(url, "SELECT indexdef LIKE 'CREATE UNIQUE INDEX t_b_only%' FROM pg_indexes "
                     "WHERE indexname = 't_b_only'") == [(True,)]
+    res, summary = checks(path, url, tmp_path / "same", "-m", "not drift", "-k", "schema")
+    assert summary.get("verdict") == "GO", failing(summary)
+    # renamed (as the old migrate.py did): the schema check names it
+    sql(url, 'ALTER TABLE t RENAME CONSTRAINT "t a b once" TO t_a_b_key')
+    res, summary = checks(path, url, tmp_path / "renamed", "-m", "not drift", "-k", "schema")
+    kinds = [(x["kind"], x["text"]) for f in summary.get("failures", []) for x in f["findings"]]
+    assert [k for k, _ in kinds] == ["unique-name"] and "'t a b once' in SQLite, 't_a_b_key'" in kinds[0][1], kinds
 
 
 def test_link_table_id_width_is_checked(server, django_sqlite, django_pg, tmp_path):

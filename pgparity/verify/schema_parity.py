@@ -1,16 +1,17 @@
 """Schema parity: the PostgreSQL table behaves like the SQLite one on the application's next read and write.
 
 Proves, per table: every column exists; NOT NULL, PRIMARY KEY and UNIQUE are carried and no stricter
-(strictness.py); indexes are carried; every CHECK means the same (constraint_meaning.py); every
-DEFAULT writes the same value (default_behaviour.py); no type is narrower than the declaration and
-each holds every value (fit); a declared BOOLEAN/DATETIME/JSON... whose values fit did not land as
-text or integer (declared_intent.py); text compares and orders as SQLite's column collation did
-(collation_parity.py); the table takes no part in INHERITS ('inheritance': a child's rows are read
-with the parent's but escape its PRIMARY KEY and UNIQUE). A DOMAIN column is its base type plus the
-domain's NOT NULL and CHECKs (domains.py). Value-dependent parts (NULLs under a lost NOT NULL or
-PRIMARY KEY, values a type cannot keep) are read from the table facts of the content scan, counted on
-the canonical values (fit.canonical_fit): the table is not read again (a declared-intent candidate
-still costs one profile scan; a CHECK probe reads the column's distinct values).
+(strictness.py); indexes are carried; every CHECK means the same (constraint_meaning.py); every DEFAULT writes
+the same value (default_behaviour.py); no type is narrower than the declaration and each holds every value
+(fit); a declared BOOLEAN/DATETIME/JSON... whose values fit did not land as text or integer
+(declared_intent.py); text compares and orders as SQLite's column collation did (collation_parity.py); the
+table takes no part in INHERITS ('inheritance': a child's rows are read with the parent's but escape its
+PRIMARY KEY and UNIQUE); a UNIQUE SQLite names (CONSTRAINT name UNIQUE, CREATE UNIQUE INDEX name) keeps that
+name ('unique-name': an ORM's next migration drops it by name). A DOMAIN column is its base type plus the
+domain's NOT NULL and CHECKs (domains.py). Value-dependent parts (NULLs under a lost NOT NULL or PRIMARY KEY,
+values a type cannot keep) are read from the table facts of the content scan, counted on the canonical values
+(fit.canonical_fit): the table is not read again (a declared-intent candidate still costs one profile scan; a
+CHECK probe reads the column's distinct values).
 
 What it cannot see: anything outside the table (views, triggers: the objects check); differences at
 values no CHECK probe reaches (see probes.py); volatile defaults are compared by presence only; a zone
@@ -20,6 +21,7 @@ moment, not the offset; migrate.py --data-only refuses such text before writing)
 
 from __future__ import annotations
 
+from ..ddl import unique_names
 from ..fit import canonical_fit
 from .collation_parity import collation_findings, enum_order_notes
 from .constraint_meaning import CheckReport, compare_checks
@@ -49,7 +51,8 @@ def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
     found: list[Finding] = [Finding(f"{tp.name}.{c.name}: column missing in PostgreSQL: every query naming it "
                                     "fails", c.name, "missing-column") for c in tp.columns if c.target is None]
     found += _scanned(cmp, tp)
-    found += stricter(tp) + uniques(cmp, tp) + _indexes(tp) + collation_findings(tp) + _inheritance(tp)
+    found += stricter(tp) + uniques(cmp, tp) + _indexes(tp) + _unique_names(tp) + collation_findings(tp)
+    found += _inheritance(tp)
     checks, defaults, default_notes = CheckReport([], []), [], []
     if _needs_scratch(tp):
         with Scratch(cmp.pg_url) as scratch:
@@ -123,6 +126,26 @@ def _indexes(tp: TablePair) -> list[Finding]:
         if want is not None and not any(cols[: len(want)] == want for _, cols in tp.target.indexes):
             out.append(Finding(f"{tp.name}: index {ix.name} ({', '.join(ix.columns)}) not carried",
                                ix.columns[0] if len(ix.columns) == 1 else None, "index-lost"))
+    return out
+
+
+def _unique_names(tp: TablePair) -> list[Finding]:
+    """A UNIQUE SQLite names (CONSTRAINT name UNIQUE, CREATE UNIQUE INDEX name) carried under another name: an ORM's
+    next migration drops or alters it by name (Django's RemoveConstraint, Alembic's drop_constraint) and fails."""
+    named = dict(unique_names(tp.source.sql))
+    named.update({tuple(c.lower() for c in ix.columns): ix.name for ix in tp.source.indexes
+                  if ix.unique and ix.origin == "c" and all(c is not None for c in ix.columns)})
+    out = []
+    for cols, name in named.items():
+        want = _target_cols(tp, [next((c.name for c in tp.columns if c.name.lower() == x), x) for x in cols])
+        if want is None:
+            continue
+        same = [ix.name for ix in tp.target.index_list if ix.unique and not ix.primary
+                and tuple(c.lower() if c else c for c in ix.columns) == tuple(c.lower() for c in want)]
+        if same and name not in same and name.lower() not in same:
+            out.append(Finding(f"{tp.name}: UNIQUE ({', '.join(want)}) is named {name!r} in SQLite, "
+                               f"{same[0]!r} in PostgreSQL: a migration that drops or alters it by name fails",
+                               want[0] if len(want) == 1 else None, "unique-name"))
     return out
 
 

@@ -48,27 +48,34 @@ def ts_zoned_sql(c: str) -> str:
     """SQLite condition: the text in quoted column `c` ends in a zone ('Z' or ±HH:MM; SQLite also reads 'z',
     the checks do not: such a text is judged as naive, valid where its written date is its UTC date).
 
-    The zone is at the end: a fixed-length tail, its pattern tested only where ':' and a sign stand.
+    The zone is at the end: a fixed-length tail, its pattern tested only where a sign stands.
     """
-    return (f"(CASE WHEN substr({c},-3,1) = ':' AND substr({c},-6,1) IN ('+','-') "
-            f"THEN substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' ELSE substr({c},-1) = 'Z' END)")
+    return (f"(CASE WHEN substr({c},-6,1) IN ('+','-') THEN substr({c},-6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' "
+            f"ELSE substr({c},-1) = 'Z' END)")
 
 
-def ts_valid_sql(c: str) -> str:
-    """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way.
+def _ts_sql(c: str, zoned_weight: str = "1") -> str:
+    """SQLite expression: 0 where the quoted column `c` holds no valid text timestamp, 1 for a naive one,
+    `zoned_weight` for a zoned one (the zone test runs once per text).
 
     The text must begin with the very date SQLite reads from it ('2024-02-30' is read as March 1st:
     not valid). That equality alone implies the 'YYYY-MM-DD' shape (date() writes nothing else), so
     no shape test runs first: one date parse per text, which fails fast on text that is no date.
-    date() converts a zone to UTC ('2024-08-29T21:51:52-05:30' is August 30th there), so a zoned
-    text's written date is compared with the date of the text without its zone, and the whole text
-    (zone included: '+15:00' is none) must parse too: two parses, for zoned texts only.
+    date() converts a zone to UTC ('2024-08-29T21:51:52-05:30' is August 30th there): a zoned text's date
+    is read back in its own offset (the offset as date()'s '±HH:MM' modifier, '+00:00' for 'Z'), still one
+    parse, which also judges the zone ('+15:00' is none: NULL).
     date() is NULL exactly where julianday() is (one parser): NULL counts as not valid (0).
     """
-    bare = f"substr({c},1,length({c}) - CASE WHEN substr({c},-1) = 'Z' THEN 1 ELSE 6 END)"
+    back = f"CASE WHEN substr({c},-1) = 'Z' THEN '+00:00' ELSE substr({c},-6) END"
     return (f"(CASE WHEN typeof({c})='text' THEN coalesce(CASE WHEN {ts_zoned_sql(c)} "
-            f"THEN date({bare}) = substr({c},1,10) AND julianday({c}) IS NOT NULL "
+            f"THEN (date({c}, {back}) = substr({c},1,10)) * {zoned_weight} "
             f"ELSE date({c}) = substr({c},1,10) END, 0) ELSE 0 END)")
+
+
+def ts_valid_sql(c: str) -> str:
+    """SQLite condition: the quoted column `c` holds a text timestamp PostgreSQL reads the same way
+    (with or without a zone; see _ts_sql)."""
+    return _ts_sql(c)
 
 
 _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
@@ -105,7 +112,7 @@ def _column_exprs(name: str, declared: str, rows: int | None = None) -> list[tup
         out.append(("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)"))
     if kind in ("timestamp", "date"):
         ok = ts_valid_sql(c)
-        out += [("ts_texts+ts_zoned", f"sum(CASE WHEN {ok} THEN 1 + ({ts_zoned_sql(c)}) * {_PACK} ELSE 0 END)"),
+        out += [("ts_texts+ts_zoned", f"sum({_ts_sql(c, str(1 + _PACK))})"),
                 ("date_only", f"sum(CASE WHEN {is_text} AND length({c}) = 10 THEN {ok} ELSE 0 END)")]
     if kind == "json":
         out.append(("json_texts", f"sum({is_text} AND substr(ltrim({c}),1,1) IN ('{{','[') AND json_valid({c}))"))

@@ -2,10 +2,14 @@
 
 - USE_TZ = False (Django stores naive local times of TIME_ZONE): `--data-only --django-settings` loads them in that
   zone, and `pytest checks/ --django-settings` reads them in it (table checks too, not only -m orm); a copy
-  loaded in UTC is NO-GO on content naming the column.
+  loaded in UTC is NO-GO on content naming the column. `--data-only --sqlalchemy-models` is refused.
+- JSON numbers keep their kind (1 vs 1.0 vs true) in -m orm and content.
 - Intervals in hours form ('9605:00:00') where the ORM writes days ('400 days 05:00:00') are NO-GO on content.
+- A value the ORM cannot convert (year 10000) is one finding naming model, key and field (Django, SQLAlchemy).
+- Declared UNIQUE names are kept by the full migration and checked by schema; a link table's id width by orm_schema.
 
-What these cannot see: every Django setting that changes how values are stored (only USE_TZ/TIME_ZONE here).
+What these cannot see: every Django setting that changes how values are stored (only USE_TZ/TIME_ZONE here);
+values the ORM cannot convert in a key column.
 """
 
 # ruff: noqa: F811 - the module fixtures of tests/test_orm_apps.py are imported, then requested by name

@@ -262,6 +262,9 @@ def _data_only_zone(args: argparse.Namespace, orm: Orm | None, say) -> str | Non
                          f"already there (made by {orm.label}): leave it out (naive DATETIME texts are read in "
                          "--source-tz, default UTC)")
     if not args.django_settings:
+        if orm.name == "django" and not args.source_tz:
+            say("note   naive datetimes are read as UTC (Django's USE_TZ = True); a USE_TZ = False project stored "
+                "local times of its TIME_ZONE: pass --django-settings yourproject.settings (or --source-tz)")
         return None
     from .orm.models import django_models
 

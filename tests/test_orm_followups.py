@@ -58,6 +58,8 @@ def test_use_tz_false_data_only_and_checks_read_time_zone(server, tmp_path):
     res, summary = checks(path, url, tmp_path / "good", *table_checks, env=env)
     assert summary.get("verdict") == "GO", failing(summary)
     assert "naive SQLite times read in Europe/Paris" in res.stdout + res.stderr
+    plain = migrate(path, "--data-only", "--dry-run", env=env)  # without the settings: said, not silent
+    assert "naive datetimes are read as UTC" in plain.stderr and "--django-settings" in plain.stderr, plain.stderr
     # the same file loaded as UTC (the old silent default): the table checks, zone from the settings, see it
     ok(migrate(path, "--pg", url, "--data-only", "--truncate", "--source-tz", "UTC", "-q",
                "--reports", tmp_path / "load2", env=env))

@@ -15,6 +15,7 @@ values the ORM cannot convert in a key column.
 # ruff: noqa: F811 - the module fixtures of tests/test_orm_apps.py are imported, then requested by name
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from pathlib import Path
@@ -204,3 +205,20 @@ def test_a_value_sqlalchemy_cannot_convert_is_one_finding(server, sa_sqlite, sa_
              for x in f["findings"]]
     assert [(c, k) for c, k, _ in found] == [("paid_at", f"id={first}")], found
     assert "year 10000" in found[0][2], found
+
+
+def test_a_session_key_is_named_by_a_hash_not_shown(server, django_sqlite, django_pg, tmp_path):
+    """A Django session key is a bearer credential: -m orm names the session by a hash prefix of its key and shows
+    neither the key nor the data, in the terminal and the reports."""
+    url = damaged_copy(server, django_pg, "session", "UPDATE django_session SET session_data = session_data || 'x' "
+                       "WHERE session_key = (SELECT min(session_key) FROM django_session)")
+    key = sql(url, "SELECT min(session_key) FROM django_session")[0][0]
+    assert key, "the app's file holds sessions"
+    env = {**DJANGO_ENV, "PGPARITY_DJANGO_DB": str(django_sqlite)}
+    res, summary = checks(django_sqlite, url, tmp_path / "orm", "-m", "orm", "-k", "sessions.Session",
+                          "--django-settings", "djproj.settings", env=env)
+    assert summary.get("verdict") == "NO-GO", res.stdout[-3000:]
+    found = [x for f in summary["failures"] if f["check"] == "orm" for x in f["findings"]]
+    assert [x["key"] for x in found] == [f"session_key=sha256:{hashlib.sha256(key.encode()).hexdigest()[:8]}"], found
+    reports = "".join(p.read_text(errors="replace") for p in (tmp_path / "orm" / "reports").iterdir() if p.is_file())
+    assert key not in res.stdout + reports

@@ -22,7 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..verify.detail import REDACTED
+from ..verify.detail import REDACTED, shown_key
 from ..verify.outcome import Finding, Outcome, failed, passed
 
 SHOWN_CHARS = 120
@@ -195,5 +195,8 @@ def plain_key(shape: ObjectShape, key) -> str:
 
 
 def _key_parts(shape: ObjectShape, key) -> list[tuple[str, object]]:
+    """The key's parts as findings name them: a sensitive key (a Django session key, a credential) by a hash prefix
+    of its value (detail.shown_key), so the object is named without the secret."""
     names = [n.strip() for n in shape.key_name.split(",")]
-    return list(zip(names, key)) if len(names) > 1 else [(names[0], key)]
+    shown = shown_key(names, tuple(key) if len(names) > 1 else (key,), tuple(shape.sensitive))
+    return [(n, shown[n]) for n in names]

@@ -145,8 +145,12 @@ def _by_values(table: Table, col: Column, prof: ColumnProfile, opts: PlanOptions
         return cp("boolean", "text-boolean", "declared boolean, values are boolean words",
                   [f"lower(trim({c}))"])
     if kind == "timestamp" and only == "text" and p.ts_texts == p.texts:
-        if p.ts_zoned:
+        if p.ts_zoned == p.texts:
             return cp("timestamptz", "text-timestamptz", "text timestamps with a zone offset")
+        if p.ts_zoned:
+            return cp("timestamptz", "text-timestamptz", "text timestamps, some with a zone offset",
+                      deviation=f"mixes {p.ts_zoned} zoned and {p.texts - p.ts_zoned} naive text timestamps: "
+                                f"timestamptz, the naive ones read as wall time in {opts.source_tz} (--source-tz)")
         return cp("timestamp", "text-timestamp", "text timestamps without zone: timestamp, no shift")
     if kind == "timestamp" and only == "integer" and EPOCH_MIN <= p.int_min and p.int_max < EPOCH_MAX:
         return cp("timestamp", "epoch-timestamp", "integer unix epochs in a timestamp column",
@@ -154,6 +158,10 @@ def _by_values(table: Table, col: Column, prof: ColumnProfile, opts: PlanOptions
     if kind == "date" and only == "text" and p.ts_texts == p.texts:
         if p.date_only == p.texts:
             return cp("date", "text-date", "text dates YYYY-MM-DD")
+        if p.ts_zoned:
+            naive = f"; {p.texts - p.ts_zoned} naive ones read in {opts.source_tz}" if p.ts_zoned < p.texts else ""
+            return cp("timestamptz", "text-timestamptz", "declared DATE but values carry a time of day and a zone",
+                      deviation=f"declared DATE holds zoned times: timestamptz keeps the instants{naive}")
         return cp("timestamp", "text-timestamp", "declared DATE but values carry a time of day",
                   deviation="declared DATE holds times of day: timestamp keeps them")
     if kind == "json" and only == "text" and p.json_texts == p.texts:

@@ -96,7 +96,6 @@ def test_zoned_and_naive_texts_mixed_keep_their_instants(tmp_path, target):
     assert wrong.returncode == 1, wrong.stdout[-3000:]
 
 
-@pytest.mark.xfail(strict=True, reason="plan.py states no deviation for a zoned/naive mix (requested, requests.md)")
 def test_zoned_and_naive_texts_mixed_the_plan_says_where_and_why(tmp_path):
     texts = ["2024-01-01T00:30:00+14:00", "2024-07-01 12:00:00"]
     path = sqlite_file(tmp_path, DDL, {"ev": list(enumerate(texts, 1))})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import psycopg2
-import pytest
 
 from tests.build import sqlite_file
 from tests.conftest import Target
@@ -75,8 +74,6 @@ def _connections_of_a_run(tmp_path, pg_url: str, n: int) -> int:
         target.drop()
 
 
-@pytest.mark.xfail(strict=True, reason="schema_parity.py still opens Scratch(cmp.pg_url) per table: the one-line "
-                   "change to scratch_of(cmp) is requested in /work/brief/requests.md (per-table costs engineer 1)")
 def test_connections_do_not_grow_with_tables(tmp_path, pg_url):
     few = _connections_of_a_run(tmp_path, pg_url, 2)
     many = _connections_of_a_run(tmp_path, pg_url, 6)

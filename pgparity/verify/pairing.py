@@ -283,6 +283,9 @@ class Comparison:
         return self._view
 
     def close(self) -> None:
+        from .scratch import close_scratch
+
+        close_scratch(self)
         for conn in (self.source, self._scan_source):
             if conn is not None:
                 conn.close()

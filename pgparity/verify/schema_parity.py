@@ -28,9 +28,9 @@ from .constraint_meaning import CheckReport, compare_checks
 from .declared_intent import intent_findings
 from .default_behaviour import compare_defaults
 from .facts import facts_of
-from .outcome import Finding, Outcome, failed, missing_table, passed
+from .outcome import Finding, Outcome, failed, missing_columns, missing_table, passed
 from .pairing import Comparison, TablePair
-from .scratch import Scratch
+from .scratch import scratch_of
 from .strictness import stricter, uniques
 
 
@@ -47,15 +47,14 @@ def _target_cols(tp: TablePair, names) -> tuple[str, ...] | None:
 def check_schema(cmp: Comparison, tp: TablePair) -> Outcome:
     """Everything SQLite declares for the table is carried, means the same, and is no stricter."""
     if tp.target is None:
-        return missing_table("schema", tp.name, cmp.settings.schema)
-    found: list[Finding] = [Finding(f"{tp.name}.{c.name}: column missing in PostgreSQL: every query naming it "
-                                    "fails", c.name, "missing-column") for c in tp.columns if c.target is None]
+        return missing_table("schema", tp.name, cmp.settings.schema, tp.near)
+    found: list[Finding] = missing_columns(tp.name, tp.missing)
     found += _scanned(cmp, tp)
     found += stricter(tp) + uniques(cmp, tp) + _indexes(tp) + _unique_names(tp) + collation_findings(tp)
     found += _inheritance(tp)
     checks, defaults, default_notes = CheckReport([], []), [], []
     if _needs_scratch(tp):
-        with Scratch(cmp.pg_url) as scratch:
+        with scratch_of(cmp) as scratch:
             checks = compare_checks(cmp, tp, scratch)
             defaults, default_notes = compare_defaults(cmp, tp, scratch)
     found += checks.findings + defaults + intent_findings(cmp, tp)

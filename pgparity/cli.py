@@ -10,7 +10,7 @@ import time
 
 from . import __version__
 from .errors import PgParityError, RefusedError, UsageError
-from .migration import MigrateOptions, backup, dry_run_text, manifest, prepare, run, write_manifest
+from .migration import MigrateOptions, backup, dry_run_text, manifest, phase_lines, prepare, run, write_manifest
 from .orm.design import OrmDesign
 from .orm.detect import Orm, detect, next_steps
 from .plan import PlanOptions
@@ -205,6 +205,7 @@ def _migrate(args: argparse.Namespace) -> int:
             say(f"note   {note}")
         if not args.quiet:
             print(summary_table(result))
+            print(phase_lines(result))
         record = manifest(prep, opts, result, server.url, server.kind, started)
         orm_said = orm.as_dict() | {"design_schema": opts.plan.design is not None} if orm else None
         record = {"format": record.pop("format"), "orm": orm_said, **record}

@@ -296,13 +296,14 @@ def median(runs: list[Run]) -> Run:
 # ---------------------------------------------------------------- what was measured, where
 
 def code_state() -> tuple[str, list[str]]:
-    """(commit hash, files of the measured code that differ from it)."""
+    """(the last commit of the measured code, files of the measured code that differ from it)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
 
-    status = git("status", "--porcelain", "--", "migrate.py", "conftest.py", "pyproject.toml", "pgparity", "checks",
-                 "bench", ":(exclude)bench/results")
-    return git("rev-parse", "HEAD").strip(), [ln[3:] for ln in status.splitlines() if ln.strip()]
+    code = ["migrate.py", "conftest.py", "pyproject.toml", "pgparity", "checks", "bench", ":(exclude)bench/results"]
+    status = git("status", "--porcelain", "--", *code)
+    # the last commit that touched the measured code: a README-only commit during a run changes nothing measured
+    return git("log", "-1", "--format=%H", "--", *code).strip(), [ln[3:] for ln in status.splitlines() if ln.strip()]
 
 
 def header(title: str, command: str, notes: list[str], load_before: float, url: str,

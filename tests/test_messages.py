@@ -12,10 +12,10 @@ def _column(declared: str, pg_type: str):
 
 def test_date_shift_is_said_in_days():
     cmp = SimpleNamespace(settings=Settings())
-    assert _shift(cmp, _column("DATE", "date"), "2024-01-01", "2024-01-02") == "+1 day(s)"
+    assert _shift(cmp, _column("DATE", "date"), "2024-01-01", "2024-01-02") == "shift +1 day(s)"
 
 
 def test_timestamp_shift_is_said_in_seconds():
     cmp = SimpleNamespace(settings=Settings())
     assert _shift(cmp, _column("DATETIME", "timestamp without time zone"), "2024-01-01 00:00:00",
-                  "2024-01-01 01:00:00") == "+3600s"
+                  "2024-01-01 01:00:00") == "shift +3600s"

@@ -191,15 +191,6 @@ def generate_models(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("orm_model", labels, ids=labels, indirect=True)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With no models (no --django-settings/--sqlalchemy-models), the ORM checks collect nothing."""
-    empty = [i for i in items if hasattr(i, "callspec") and "orm_model" in i.callspec.params
-             and not isinstance(i.callspec.params["orm_model"], str)]
-    if empty:
-        config.hook.pytest_deselected(items=empty)
-        items[:] = [i for i in items if i not in empty]
-
-
 @pytest.fixture
 def orm_model(request: pytest.FixtureRequest) -> OrmModel:
     """The model of this test."""

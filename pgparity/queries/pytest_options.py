@@ -83,15 +83,6 @@ def generate_queries(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("query", names, ids=names, indirect=True)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With no queries file, test_query collects nothing rather than one skipped placeholder."""
-    empty = [i for i in items if hasattr(i, "callspec") and "query" in i.callspec.params
-             and not isinstance(i.callspec.params["query"], str)]
-    if empty:
-        config.hook.pytest_deselected(items=empty)
-        items[:] = [i for i in items if i not in empty]
-
-
 @pytest.fixture
 def query(request: pytest.FixtureRequest) -> Query:
     """The named query of this test."""

@@ -105,6 +105,15 @@ def demo_db(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("demo") / "demo.db", rows=3000)
 
 
+@pytest.fixture
+def demo_copy(demo_db, target):
+    """The demo database migrated by migrate.py into this test's own schema: a correct copy to damage."""
+    from tests.helpers import migrate
+
+    migrate(demo_db, target)
+    return target
+
+
 @pytest.fixture(scope="session")
 def dirty_db(tmp_path_factory) -> Path:
     from pgparity.demo import build

@@ -19,7 +19,6 @@ from pgparity.verify.pairing import Comparison
 from pgparity.verify.profiles import check_profiles
 from pgparity.verify.rules import Settings
 from tests.checking import run_checks
-from tests.helpers import migrate
 from tests.test_check_suite_cli import ROOT, run_checks_cli
 
 
@@ -116,12 +115,6 @@ def test_float_tolerance_bucket_edge_passes_content_and_profiles(tmp_path, targe
     out = run_checks(path, target.url, target.schema, float_tolerance=2e-3)
     assert not out[("content", "t")].ok and not out[("profiles", "t")].ok
     assert ("x", "profile-min") in {(f.column, f.kind) for f in out[("profiles", "t")].findings}
-
-
-@pytest.fixture
-def demo_copy(demo_db, target):
-    migrate(demo_db, target)
-    return target
 
 
 def test_row_deleted_profiles_point_at_content(demo_db, demo_copy, tmp_path):

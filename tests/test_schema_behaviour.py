@@ -82,12 +82,6 @@ def app(tmp_path, target):
     return path, target
 
 
-@pytest.fixture
-def demo_copy(demo_db, target):
-    migrate(demo_db, target)
-    return target
-
-
 def _check_name(target, table: str, column: str) -> str:
     return target.sql("SELECT conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
                       "AND a.attnum = ANY (c.conkey) WHERE c.conrelid = %s::regclass AND c.contype = 'c' "

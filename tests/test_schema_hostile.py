@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import migrate
 from tests.test_schema_behaviour import kinds, schema_outcome
 
 
 @pytest.fixture
-def demo(demo_db, target):
-    migrate(demo_db, target)
-    return target
+def demo(demo_copy):
+    return demo_copy
 
 
 def _unique_constraint(demo, table: str, column: str) -> str:

@@ -94,6 +94,15 @@ def test_integer_beyond_2_53_in_double_precision_fails(tmp_path, target):
     assert "no double holds exactly" in fails[("schema", "t")]
 
 
+def test_integer_column_read_as_doubles_still_shows_an_integer_no_double_holds(tmp_path, target):
+    """An INTEGER column also holding a real is read by the driver as doubles (2^53 + 1 becomes 2^53): the
+    scan, which masks no INTEGER column at first, sees the doubles and reads again with the storage classes."""
+    path = _pair(tmp_path, target, "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)", [(1, 2**53 + 1), (2, 0.5)],
+                 "CREATE TABLE t (id bigint PRIMARY KEY, v double precision)", [(1, float(2**53 + 1)), (2, 0.5)])
+    fails = _fails(path, target)
+    assert "[id=1] v" in fails[("content", "t")] and "id=2" not in fails[("content", "t")]
+
+
 def test_data_only_refuses_integer_no_double_holds(tmp_path, target):
     path = _pair(tmp_path, target, "CREATE TABLE t (id INTEGER PRIMARY KEY, v)", [(1, 2**53 + 1), (2, 3)],
                  "CREATE TABLE t (id bigint PRIMARY KEY, v double precision)", [(9, 1.0)])

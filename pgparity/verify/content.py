@@ -8,7 +8,11 @@ the same batches, for the checks that read them (facts.facts_of). Whether a SQLi
 second storage class (which the plain read would turn into text or doubles silently) is learnt in the
 same read too: one extra integer per row holds the storage classes of the columns that could (the
 read then stops at the first batch that shows a mixed column, and the rule expressions read the table).
-Each full read is counted in pairing.READS (the reports say them).
+Only the columns the driver may read as text or doubles are masked (each mask costs the SQLite read about a
+tenth): an INTEGER or REAL column read as integers (REAL: doubles) hides nothing, and one read otherwise
+restarts the read at its first batch with every such column masked. Each side's batches are read by a
+thread of their own, one batch ahead (the drivers release the GIL), while the scan's thread makes the
+previous one canonical. Each full read is counted in pairing.READS (the reports say them).
 
 Integer epochs whose unit the comparison left to the scan (pairing's epochs_pending) have their
 smallest and largest integer taken from the same batches; the table is read again only when they turn
@@ -28,7 +32,10 @@ a time).
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -37,7 +44,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..affinity import affinity
+from ..affinity import affinity, declared_kind
 from ..errors import SourceError
 from ..sqlnames import qname, qs
 from .column_facts import FactsScan, SideFacts, TableFacts, distinct_limit
@@ -128,6 +135,57 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None, fact
     return pl.DataFrame(out)
 
 
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+_DONE = object()
+
+
+def _ahead(batches: Iterable, depth: int = 1) -> Iterator:
+    """`batches` read in a thread of their own, at most `depth` batches ahead of the caller: the drivers read
+    without holding the GIL, so the next batch is read while this one is made canonical, hashed and counted.
+    A reader's error is raised here, unchanged; when the caller stops early (an exception, a stopped run) the
+    reader stops too and is waited for (it closes its cursor before the connection serves another query)."""
+    pending: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        last: object = _DONE
+        try:
+            for batch in batches:
+                pending.put(batch)
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            last = _Failed(exc)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+        pending.put(last)
+
+    reader = threading.Thread(target=read, name="pgparity-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = pending.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():  # unblock a reader waiting to hand over a batch
+            try:
+                pending.get(timeout=0.01)
+            except queue.Empty:
+                pass
+        reader.join()
+
+
 class _Epochs:
     """The smallest and largest integer of each column whose epoch unit the scan measures (pairing's
     epochs_pending), taken from the integer part of the rule's inputs, batch by batch."""
@@ -153,16 +211,22 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "",
                  epochs: list[str] = ()) -> tuple[pl.DataFrame, SideFacts, dict]:
     """The source side's frame, facts and the integer bounds of the `epochs` columns: a plain read when every
     column holds one storage class, else the rule expressions (a mixed column makes the plain read fail at
-    once or mid-way)."""
-    try:
-        facts, bounds = FactsScan(tp), _Epochs(tp, epochs)
-        return _read_source_plain(cmp, tp, locator, facts, bounds, where), facts.result(), bounds.bounds
-    except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        pass
+    once or mid-way). The plain read first masks only the columns the driver may read as text or doubles
+    (_planned); a column read otherwise than planned restarts it, at its first batch, masking every suspect."""
+    suspects = _suspects(tp)
+    for masked in dict.fromkeys((tuple(_planned(tp, suspects)), tuple(suspects))):
+        try:
+            facts, bounds = FactsScan(tp), _Epochs(tp, epochs)
+            frame = _read_source_plain(cmp, tp, locator, facts, bounds, list(masked), suspects, where)
+            return frame, facts.result(), bounds.bounds
+        except _Unplanned:
+            continue
+        except (_Mixed, SourceError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            break
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
     frames, facts, bounds = [], FactsScan(tp), _Epochs(tp, epochs)
     count_read(tp.name, "sqlite")
-    for batch in cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS):
+    for batch in _ahead(cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS)):
         _go_on(cmp)
         loc = batch.column(batch.num_columns - 1) if locator else None
         frames.append(_frame(tp, _canon_source(tp, batch, cmp, bounds), loc, facts))
@@ -183,19 +247,23 @@ class _Mixed(Exception):
 
 
 def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: FactsScan, epochs: _Epochs,
-                       where: str = "") -> pl.DataFrame:
-    """The rows as the driver reads them, plus the storage-class masks of the columns that could hide a
-    second class (see _suspects), so that no second read is needed to trust the plain one."""
-    suspects = _suspects(tp)
-    masks = [_mask_sql(suspects[i:i + _CLASSES_PER_MASK]) for i in range(0, len(suspects), _CLASSES_PER_MASK)]
+                       masked: list[str], suspects: list[str], where: str = "") -> pl.DataFrame:
+    """The rows as the driver reads them, plus the storage-class masks of the `masked` columns (see
+    _suspects), so that no second read is needed to trust the plain one. A suspect left unmasked must be
+    read as integers (or, REAL affinity, doubles): else _Unplanned, at the first batch."""
+    masks = [_mask_sql(masked[i:i + _CLASSES_PER_MASK]) for i in range(0, len(masked), _CLASSES_PER_MASK)]
+    unmasked = set(suspects) - set(masked)
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else []) + masks
-    frames, seen, classes = [], {}, [0] * len(masks)
+    frames, seen, classes, counted = [], {}, [0] * len(masks), False
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
-    count_read(tp.name, "sqlite")
-    for batch in cmp.source.batches(sql, BATCH_ROWS):
+    for batch in _ahead(cmp.source.batches(sql, BATCH_ROWS)):
         _go_on(cmp)
         if not batch.num_rows:
             continue
+        if not counted:
+            _assert_planned(tp, batch, unmasked)  # the driver types every batch as it typed the first
+            count_read(tp.name, "sqlite")
+            counted = True
         values = []
         for i, c in enumerate(tp.compared):
             seen[c.name] = batch.column(i).type
@@ -205,9 +273,37 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
         first_mask = batch.num_columns - len(masks)
         for m in range(len(masks)):
             classes[m] |= int(np.bitwise_or.reduce(batch.column(first_mask + m).to_numpy(zero_copy_only=False)))
-        _assert_single_class(tp, seen, _classes_by_column(suspects, classes))  # at the first batch that shows it
+        _assert_single_class(tp, seen, _classes_by_column(masked, classes))  # at the first batch that shows it
         frames.append(_frame(tp, values, batch.column(len(tp.compared)) if locator else None, facts))
+    if not counted:
+        count_read(tp.name, "sqlite")
     return pl.concat(frames) if frames else _empty(tp, locator)
+
+
+class _Unplanned(Exception):
+    """An unmasked column is read as a type that could hide another storage class: read again, masking it."""
+
+
+def _planned(tp: TablePair, suspects: list[str]) -> list[str]:
+    """The suspects to mask at first: the driver reads a column as the storage class its first batch shows,
+    and fails on any other class later, except that doubles take integers and text takes anything. INTEGER
+    affinity (and a declared BOOLEAN) usually holds integers only; REAL affinity turns integers into reals
+    when they are stored and read, so doubles hide nothing there. Each mask costs the read about a tenth."""
+    cheap = {c.name for c in tp.compared
+             if affinity(c.source.type) in ("INTEGER", "REAL") or declared_kind(c.source.type) == "boolean"}
+    return [n for n in suspects if n not in cheap]
+
+
+def _assert_planned(tp: TablePair, batch: pa.RecordBatch, unmasked: set[str]) -> None:
+    """An unmasked suspect read as integers, or as doubles with REAL affinity, hides no other class (the
+    driver fails on one); read as anything else (text, doubles holding integers) it must be masked."""
+    for i, c in enumerate(tp.compared):
+        if c.name not in unmasked:
+            continue
+        typ = batch.column(i).type
+        if pa.types.is_integer(typ) or (pa.types.is_floating(typ) and affinity(c.source.type) == "REAL"):
+            continue
+        raise _Unplanned(c.name)
 
 
 def _suspects(tp: TablePair) -> list[str]:
@@ -250,7 +346,7 @@ def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
-        for batch in cur.fetch_record_batch():
+        for batch in _ahead(cur.fetch_record_batch()):
             _go_on(cmp)
             if batch.num_rows:
                 loc = batch.column(batch.num_columns - 1) if locator else None

@@ -146,3 +146,22 @@ def test_not_boolean_named_in_a_table_without_rowid(tmp_path, target):
     _load(target, "t", "code text PRIMARY KEY, flag boolean", [("a", True), ("b", None)])
     fails = failures(run_checks(path, target.url, target.schema))
     assert "t.flag: 1 SQLite value(s) are not booleans, e.g. 'maybe'" in fails[("booleans", "t")]
+
+
+def test_text_lengths_read_off_the_buffers_are_characters():
+    """_text_sizes (lengths from Arrow's offsets, characters only where a byte is not ASCII) agrees with
+    counting characters value by value: ASCII, accents, emoji, NULLs, empty texts, a NUL, a slice."""
+    import polars as pl
+    import pyarrow as pa
+
+    from pgparity.verify.column_facts import _text_sizes
+
+    cases = [["abc", "de", ""], ["bé", None, "x"], ["😀a", "日本語"], [None, None], ["a\x00b", "c"],
+             ["zz", "abcd", "é", None, "hello"]]
+    arrays = [pa.array(c, pa.string()) for c in cases] + [pa.array(cases[-1], pa.string()).slice(1, 3),
+                                                          pa.array(cases[0], pa.large_string())]
+    for a in arrays:
+        chars = pl.Series(a.to_pylist(), dtype=pl.String).str.len_chars()
+        nul, longest, length = _text_sizes(a)
+        assert (longest, length) == (chars.max(), chars.sum()), a
+        assert nul == any("\x00" in v for v in a.to_pylist() if v is not None), a

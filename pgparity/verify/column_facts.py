@@ -155,9 +155,41 @@ def infinite(v: pl.Expr, kind: str) -> pl.Expr:
     return pl.when(v == pos).then(INFINITY).when(v == neg).then(MINUS_INFINITY).otherwise(v.cast(pl.Int64))
 
 
-def _exprs(i: int, kind: str, c: ColumnPair | None = None) -> list[pl.Expr]:
-    """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1})."""
-    v, o, n = infinite(pl.col(f"v{2 * i}"), kind), pl.col(f"v{2 * i + 1}"), f"{i}."
+def _infinities(i: int, kind: str) -> pl.Expr:
+    """How many of column i's values are the driver's infinities (see the module docstring)."""
+    pos, neg = _DRIVER_INFINITIES[kind]
+    v = pl.col(f"v{2 * i}")
+    return ((v == pos) | (v == neg)).sum().alias(f"{i}.infinities")
+
+
+def _text_sizes(texts: pa.Array) -> tuple[bool, int | None, int]:
+    """(whether a byte is NUL, the longest value and the total length in characters) of canonical text, read
+    off its Arrow buffers: ASCII (every byte below 128) is as long in characters as in bytes."""
+    if texts.type not in (pa.string(), pa.large_string()):
+        texts = texts.cast(pa.string())
+    if texts.null_count == len(texts):
+        return False, None, 0
+    width = np.int64 if texts.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], width)[texts.offset:texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    raw = np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]] if data is not None and data.size else \
+        np.empty(0, np.uint8)
+    nul = bool(len(raw)) and int(raw.min()) == 0
+    if len(raw) and int(raw.max()) >= 128:
+        chars = pc.utf8_length(texts)
+    elif texts.null_count:
+        chars = pc.binary_length(texts)
+    else:
+        sizes = np.diff(offsets)
+        return nul, int(sizes.max()), int(offsets[-1] - offsets[0])
+    return nul, pc.max(chars).as_py(), int(pc.sum(chars).as_py() or 0)
+
+
+def _exprs(i: int, kind: str, c: ColumnPair | None = None, mapped: bool = True) -> list[pl.Expr]:
+    """The per-batch aggregates of column i (canonical value v{2i}, odd marker v{2i+1}). `mapped`: with the
+    driver's infinities read as INFINITY / MINUS_INFINITY (the same aggregates where the batch has none).
+    A text column's lengths and NULs are not among them (_text_sizes reads them off the Arrow buffers)."""
+    v, o, n = infinite(pl.col(f"v{2 * i}"), kind) if mapped else pl.col(f"v{2 * i}"), pl.col(f"v{2 * i + 1}"), f"{i}."
     out = [(v.is_null() & o.is_null()).sum().alias(n + "nulls"), o.is_not_null().sum().alias(n + "odd")]
     if c is not None:
         out += _reader_exprs(v, o, n, kind, c)
@@ -165,10 +197,7 @@ def _exprs(i: int, kind: str, c: ColumnPair | None = None) -> list[pl.Expr]:
         out.append(v.drop_nulls().hash(HASH_SEED).implode().alias(n + "hashes"))
     if kind in INT_LIKE + TEXT_ORDERED:
         out += [v.min().alias(n + "min"), v.max().alias(n + "max")]
-    if kind == "text":
-        chars = v.str.len_chars().cast(pl.Int64)
-        out += [chars.max().alias(n + "longest"), chars.sum().alias(n + "length")]
-    elif kind == "bytes":
+    if kind == "bytes":
         size = v.bin.size().cast(pl.Int64)
         out += [size.max().alias(n + "longest"), size.sum().alias(n + "length")]
     elif kind == "bool":
@@ -186,8 +215,6 @@ def _reader_exprs(v: pl.Expr, o: pl.Expr, n: str, kind: str, c: ColumnPair) -> l
     if kind in ("ts", "tstz"):
         finite = (v != INFINITY) & (v != MINUS_INFINITY)
         out.append((((v % 1_000_000) != 0) & finite).sum().alias(n + "fractional"))
-    if kind == "text":
-        out.append(v.str.contains("\x00", literal=True).sum().alias(n + "nul_values"))
     fit = canonical_fit(kind, c.target.type)
     if fit is not None and fit.beyond is not None:
         out.append(fit.beyond(v).fill_null(False).sum().alias(n + "misfits"))
@@ -234,6 +261,10 @@ class _Column:
         self.fits = pair is not None and canonical_fit(kind, pair.target.type) is not None
         self.time_rule = landed_time_rule(pair) if landing in ("timestamp", "date") and kind == "text" else None
         self.time = TimeFacts(self.time_rule.canon) if self.time_rule else None
+        if kind == "text":  # counted by _texts
+            self.stats["length"] = 0
+            if pair is not None:
+                self.stats["nul_values"] = 0
 
     def add(self, row: dict, hashes: pl.Series | None, prefix: str, value: pa.Array, frame_value: pl.Series) -> None:
         for stat in (*_COUNTED, "longest"):
@@ -241,9 +272,8 @@ class _Column:
                 got = row[prefix + stat] or 0
                 self.stats[stat] = max(self.stats.get(stat, 0), got) if stat == "longest" \
                     else self.stats.get(stat, 0) + got
-        if row.get(prefix + "nul_values"):  # rare: count the NULs of this batch
-            self.stats["nul_chars"] = self.stats.get("nul_chars", 0) + \
-                int(frame_value.str.count_matches("\x00", literal=True).sum() or 0)
+        if self.kind == "text":
+            self._texts(value, frame_value)
         if self.time_rule is not None:
             self._read_times(value)
         lo, hi = row.get(prefix + "min"), row.get(prefix + "max")
@@ -260,6 +290,18 @@ class _Column:
             self.distinct.add(hashes.to_numpy().copy())
         self.stats["min"] = _lesser(self.stats.get("min"), lo)
         self.stats["max"] = _greater(self.stats.get("max"), hi)
+
+    def _texts(self, value: pa.Array, frame_value: pl.Series) -> None:
+        """Lengths in characters, and (only for a batch with a NUL byte) the values holding NULs and their NULs."""
+        nul, longest, length = _text_sizes(value)
+        self.stats["longest"] = max(self.stats.get("longest", 0), longest or 0)
+        self.stats["length"] += length
+        if nul and "nul_values" in self.stats:  # rare: count them
+            found = int(frame_value.str.contains("\x00", literal=True).sum() or 0)
+            self.stats["nul_values"] += found
+            if found:
+                self.stats["nul_chars"] = self.stats.get("nul_chars", 0) + \
+                    int(frame_value.str.count_matches("\x00", literal=True).sum() or 0)
 
     def _read_times(self, texts: pa.Array) -> None:
         """The batch's texts read as instants by the declaration's timestamp rule (TimeFacts)."""
@@ -318,7 +360,12 @@ class FactsScan:
     def __init__(self, tp: TablePair, limit: int | None = None):
         self.limit = limit or distinct_limit(len(tp.compared))
         self.columns = [_Column(c.name, kind_of(c.rule), self.limit, c) for c in tp.compared]
-        self.exprs = [e for i, (col, c) in enumerate(zip(self.columns, tp.compared)) for e in _exprs(i, col.kind, c)]
+        pairs = list(enumerate(zip(self.columns, tp.compared)))
+        # columns that may hold the driver's infinities: aggregated as they are, and again with the infinities
+        # mapped only in a batch that holds one (a comparison per value instead of a mapping)
+        self.mapped = {i: _exprs(i, col.kind, c) for i, (col, c) in pairs if col.kind in _DRIVER_INFINITIES}
+        self.exprs = [e for i, (col, c) in pairs for e in _exprs(i, col.kind, c, mapped=i not in self.mapped)]
+        self.exprs += [_infinities(i, self.columns[i].kind) for i in self.mapped]
         for e in self.exprs:  # every count a column gathers starts at 0 (an empty table has all of them)
             i, stat = e.meta.output_name().split(".", 1)
             if stat in _COUNTED:
@@ -331,6 +378,9 @@ class FactsScan:
         if not frame.height:
             return
         out = frame.select(self.exprs)
+        again = [e for i, exprs in self.mapped.items() if out[f"{i}.infinities"][0] for e in exprs]
+        if again:  # a batch holding the driver's infinities: those columns aggregated with them mapped
+            out = out.with_columns(frame.select(again).get_columns())
         lists = [n for n in out.columns if n.endswith(".hashes")]
         row = out.drop(lists).row(0, named=True)
         for i, col in enumerate(self.columns):

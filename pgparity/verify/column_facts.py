@@ -340,10 +340,14 @@ class _Column:
             return float("nan")
         return infs.pop() if infs else units_to_fraction(self.sum_units)
 
-    def result(self, rows: int) -> ColumnFacts:
+    def result(self, rows: int, distinct_of: ColumnFacts | None = None) -> ColumnFacts:
         s = self.stats
-        exact, estimate = ((s.get("trues", 0) > 0) + (s.get("falses", 0) > 0), None) if self.kind == "bool" \
-            else self.distinct.result()
+        if self.kind == "bool":
+            exact, estimate = (s.get("trues", 0) > 0) + (s.get("falses", 0) > 0), None
+        elif distinct_of is not None:
+            exact, estimate = distinct_of.distinct, distinct_of.distinct_estimate
+        else:
+            exact, estimate = self.distinct.result()
         words = (s["w_true"], s["w_false"], s["w_other"]) if "w_true" in s else None
         fractions = {"s": 0, "ms": s["sub_ms"], "us": s["sub_us"]} if "sub_ms" in s else None
         nul_chars = s.get("nul_chars", 0) if "nul_values" in s else None
@@ -388,5 +392,8 @@ class FactsScan:
             col.add(row, hashes, f"{i}.", values[2 * i], frame[f"v{2 * i}"])
         self.rows += frame.height
 
-    def result(self) -> SideFacts:
-        return SideFacts(self.rows, {c.name: c.result(self.rows) for c in self.columns})
+    def result(self, distinct_of: SideFacts | None = None) -> SideFacts:
+        """The side's facts. `distinct_of`: the other side's facts, when both sides hold the same canonical rows
+        (equal checksums): its distinct counts are these too, and are taken instead of counted again."""
+        return SideFacts(self.rows, {c.name: c.result(self.rows, distinct_of.columns[c.name] if distinct_of else None)
+                                     for c in self.columns})

@@ -347,7 +347,9 @@ def _assert_single_class(tp: TablePair, seen: dict, classes: dict[str, int]) -> 
             raise _Mixed(tp.name)
 
 
-def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, SideFacts]:
+def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "") -> tuple[pl.DataFrame, FactsScan]:
+    """The target side's frame, and its facts as gathered (FactsScan.result finishes them once the checksums
+    are known)."""
     frames, facts = [], FactsScan(tp)
     count_read(tp.name, "postgresql")
     cur = cmp.pg.cursor()
@@ -360,7 +362,7 @@ def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
                 frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc, facts))
     finally:
         cur.close()
-    return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result()
+    return (pl.concat(frames) if frames else _empty(tp, locator)), facts
 
 
 def _empty(tp: TablePair, locator: bool) -> pl.DataFrame:
@@ -392,10 +394,13 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
     with ThreadPoolExecutor(max_workers=2) as pool:
         fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0], epochs)
         ft = pool.submit(_read_target, cmp, tp, locator, where[1])
-        (src, src_facts, bounds), (tgt, tgt_facts) = fs.result(), ft.result()
+        (src, src_facts, bounds), (tgt, tgt_scan) = fs.result(), ft.result()
     if epochs and cmp.settle_epochs(tp, bounds):  # integers in another unit than assumed: read with the right one
         return compare_content(cmp, tp, where)
-    res = ContentResult(tp.name, src.height, tgt.height, _checksum(src), _checksum(tgt), keyed=bool(tp.key),
+    src_sum, tgt_sum = _checksum(src), _checksum(tgt)
+    # equal checksums: the same canonical rows, so the same distinct counts (the one costly fact is not counted twice)
+    tgt_facts = tgt_scan.result(distinct_of=src_facts if src_sum == tgt_sum else None)
+    res = ContentResult(tp.name, src.height, tgt.height, src_sum, tgt_sum, keyed=bool(tp.key),
                         facts=TableFacts(tp.name, src_facts, tgt_facts, distinct_limit(len(tp.compared))))
     if not res.ok:
         if tp.key:

@@ -177,6 +177,8 @@ def _src_int(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
 
 def _src_float(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     ints, reals, odd = (a.cast(t) for a, t in zip(arrays, (pa.int64(), pa.float64(), pa.string())))
+    if _absent(ints):  # a column of reals read as it is: no integer to turn into a double
+        return [double_bits(reals, s.float_tolerance), odd]
     exact = pc.fill_null(exact_in_double(ints), True)
     from_int = pc.if_else(exact, ints.cast(pa.float64(), safe=False), pa.scalar(None, pa.float64()))
     inexact = pc.if_else(exact, _NULL_TEXT, int_text(ints))  # 2^53 + 1 has no double: never equal to one
@@ -197,15 +199,18 @@ def _src_bool(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]
     ints, reals, texts, blobs = arrays
     ints, reals = ints.cast(pa.int64()), reals.cast(pa.float64())
     reads = [  # (part, its 0/1, its text when odd); a plain read fills one part, so empty ones are skipped
-        (ints, lambda: pc.if_else(pc.or_(pc.equal(ints, 0), pc.equal(ints, 1)), ints, _NULL_INT),
+        (ints, lambda: ints if _within(ints, 0, 1) else pc.if_else(pc.or_(pc.equal(ints, 0), pc.equal(ints, 1)),
+                                                                   ints, _NULL_INT),
          lambda: ints.cast(pa.string())),
         (reals, lambda: pc.if_else(pc.or_(pc.equal(reals, 0.0), pc.equal(reals, 1.0)),
                                    pc.equal(reals, 1.0).cast(pa.int64()), _NULL_INT), lambda: real_as_text(reals)),
         (texts, lambda: arrow_word(texts), lambda: texts.cast(pa.string())),
         (blobs, lambda: pa.nulls(len(blobs), pa.int64()), lambda: blobs.cast(pa.string()))]
-    held = [(value, shown) for part, value, shown in reads if part.null_count < len(part)]
-    value = pc.coalesce(*[v() for v, _ in held], pa.nulls(len(ints), pa.int64()))
-    shown = pc.coalesce(*[sh() for _, sh in held], _nulls(ints))
+    held = [(part, value, shown) for part, value, shown in reads if not _absent(part)]
+    value = pc.coalesce(*[v() for _, v, _ in held], pa.nulls(len(ints), pa.int64()))
+    if not held or (len(held) == 1 and value.null_count == held[0][0].null_count):  # every value read: none odd
+        return [value, _nulls(ints)]
+    shown = pc.coalesce(*[sh() for _, _, sh in held], _nulls(ints))
     return [value, pc.if_else(pc.is_null(value), shown, _NULL_TEXT)]
 
 
@@ -237,6 +242,8 @@ def _src_inet(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]
 def _src_times(rule: Rule, arrays: list[pa.Array], s: Settings) -> list[pa.Array]:
     epochs, texts = arrays
     parsed, bad = _parse_times(texts, rule.canon, s.source_tz)
+    if _absent(epochs):  # a column of texts read as it is
+        return [parsed, pc.if_else(bad, texts.cast(pa.string()), _NULL_TEXT) if pc.any(bad).as_py() else _nulls(texts)]
     from_epoch = pc.multiply(epochs.cast(pa.int64()), MICROS[rule.unit or "s"])
     if rule.canon == "date":
         from_epoch = pc.divide(from_epoch, 86_400_000_000)
@@ -421,6 +428,17 @@ def canonical_target(rule: Rule, array: pa.Array, s: Settings) -> list[pa.Array]
 
 def _nulls(like: pa.Array) -> pa.Array:
     return pa.nulls(len(like), pa.string())
+
+
+def _absent(part: pa.Array) -> bool:
+    """A part no value is read as (a plain read fills one part of a rule, the others are NULLs only)."""
+    return part.null_count == len(part)
+
+
+def _within(ints: pa.Array, lo: int, hi: int) -> bool:
+    """Every non-NULL integer between lo and hi (one pass, instead of a comparison array per bound)."""
+    found = pc.min_max(ints)
+    return found["min"].as_py() is not None and found["min"].as_py() >= lo and found["max"].as_py() <= hi
 
 
 def _parse_times(texts: pa.Array, canon: str, source_tz: str) -> tuple[pa.Array, pa.Array]:

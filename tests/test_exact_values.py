@@ -214,8 +214,9 @@ def test_float4_equal_only_when_the_double_is_a_float4(tmp_path, target):
 
 
 def test_exact_float_sums_are_the_sums_of_the_fractions():
-    """float_sum_units (shifted mantissas for doubles of similar size, per exponent otherwise) is the exact sum:
-    zeros, subnormals, 2^53 + 1, magnitudes 2^10 and 2^11 apart, the largest doubles, signs mixed."""
+    """float_sum_units (shifted mantissas, whole or halved, for doubles of similar size, per exponent otherwise)
+    is the exact sum: zeros, subnormals, 2^53 + 1, magnitudes 2^10, 2^11, 2^35, 2^36 apart, the largest
+    doubles, signs mixed."""
     from fractions import Fraction
 
     from pgparity.verify.exact_sums import float_sum_units, units_to_fraction
@@ -224,6 +225,7 @@ def test_exact_float_sums_are_the_sums_of_the_fractions():
     cases = [rng.uniform(0.5, 500, 1000).round(2), rng.uniform(-1e3, 1e3, 1000), rng.normal(0, 1e10, 1000),
              [0.0, -0.0, 5e-324, 1e-310, -2e-320], [0.0, 1.5, -0.0, 3.25], [2.0**52 + 1, 3.0, -7.5],
              [1.0, 1024.0, 1023.9999999999999], [1.0, 2048.0], [-(2.0**53 - 1) * 2.0**10, -1.0],
+             [-(2.0**53 - 1) * 2.0**35, -(2.0**53 - 1)], [(2.0**53 - 1) * 2.0**36, 2.0**53 - 1], rng.uniform(0, 200, 1000),
              [1.7976931348623157e308, 1.6e308, -1.5e308], [2.0**-1022, 2.0**-1020], [-0.0], []]
     for values in cases:
         values = np.asarray(values, np.float64)

@@ -18,6 +18,7 @@ _ABS = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 _MANTISSA = np.int64((1 << 52) - 1)
 _IMPLICIT = np.int64(1 << 52)  # the leading 1 of a normal double's mantissa
 _SPAN = 10  # exponents apart that one int64 per value still holds (2^53 << 10 < 2^63)
+_SPLIT_SPAN = 35  # the same for halves of a mantissa (2^27 << 35 < 2^63)
 
 
 def int_sum(values: np.ndarray) -> int:
@@ -31,10 +32,10 @@ def int_sum(values: np.ndarray) -> int:
 def float_sum_units(values: np.ndarray) -> int:
     """The exact sum of finite doubles, in units of 2^-1126 (see `units_to_fraction`).
 
-    Each double is an integer mantissa m (|m| < 2^53) times a power of two. Where every non-zero value is
-    a normal double within 2^10 of the others in size (prices, measures: almost always), each mantissa is
-    shifted to the smallest exponent (|m| << 10 < 2^63) and the integers are summed exactly (int_sum);
-    otherwise `_sum_by_exponent`.
+    Each double is an integer mantissa m (|m| < 2^53) times a power of two. Where every non-zero value is a
+    normal double within 2^35 of the others in size (prices, measures: almost always), each mantissa is
+    shifted to the smallest exponent and the integers are summed exactly (int_sum): whole within 2^10
+    (|m| << 10 < 2^63), else as two halves of 27 and 26 bits; otherwise `_sum_by_exponent`.
     """
     x = values.astype(np.float64, copy=False)
     bits = x.view(np.int64)
@@ -44,13 +45,23 @@ def float_sum_units(values: np.ndarray) -> int:
         return 0
     nonzero = size != 0
     low, high = int(np.min(size, where=nonzero, initial=top)) >> 52, top >> 52
-    if low == 0 or high - low > _SPAN:  # subnormals, or magnitudes far apart
+    if low == 0 or high - low > _SPLIT_SPAN:  # subnormals, or magnitudes far apart
         return _sum_by_exponent(x)
     m = bits & _MANTISSA
     np.bitwise_or(m, _IMPLICIT, out=m, where=nonzero)
-    m <<= (size >> np.int64(52)) - low
-    np.negative(m, out=m, where=bits < 0)
-    return int_sum(m) << (low - 1075 + _SCALE)  # a double is m * 2^(exponent - 1075)
+    shift = (size >> np.int64(52)) - low
+    negative = bits < 0
+    scale = low - 1075 + _SCALE  # a double is m * 2^(exponent - 1075)
+    if high - low <= _SPAN:
+        m <<= shift
+        np.negative(m, out=m, where=negative)
+        return int_sum(m) << scale
+    upper = m >> np.int64(26)
+    m &= _LOW26
+    for part in (upper, m):
+        part <<= shift
+        np.negative(part, out=part, where=negative)
+    return ((int_sum(upper) << 26) + int_sum(m)) << scale
 
 
 def _sum_by_exponent(values: np.ndarray) -> int:

@@ -283,11 +283,11 @@ class _Column:
             lo, hi = self._floats(value)
         elif self.kind in INT_LIKE:
             ints = frame_value.drop_nulls().to_numpy()
-            self.distinct.add(ints.view(np.uint64).copy())
+            self.distinct.add(ints.view(np.uint64))
             if self.kind in SUMMED:
-                self.sum_units += int_sum(ints)
+                self.sum_units += int_sum(ints, None if lo is None else max(-lo, hi))
         if hashes is not None:
-            self.distinct.add(hashes.to_numpy().copy())
+            self.distinct.add(hashes.to_numpy())
         self.stats["min"] = _lesser(self.stats.get("min"), lo)
         self.stats["max"] = _greater(self.stats.get("max"), hi)
 
@@ -317,7 +317,7 @@ class _Column:
     def _floats(self, bits: pa.Array) -> tuple[float | None, float | None]:
         """Distinct on the bits (canonical), min/max/sum on the doubles they are; NaN and ±inf set aside."""
         bits = pc.drop_null(bits)
-        self.distinct.add(bits.to_numpy().view(np.uint64).copy())
+        self.distinct.add(bits.to_numpy().view(np.uint64))
         x = bits.view(pa.float64()).to_numpy()
         if self.float4:
             self.stats["misfits"] = self.stats.get("misfits", 0) + float4_misfits(x)

@@ -124,7 +124,7 @@ def _series(name: str, values: pa.Array) -> pl.Series:
     """A canonical array as polars holds it; one of NULLs only (an odd marker, mostly) made without reading it
     (the same Series, ten times cheaper)."""
     if values.null_count == len(values):
-        return pl.Series(name, [], dtype=pl.from_arrow(values.slice(0, 0)).dtype).extend_constant(None, len(values))
+        return pl.Series(name, [None], dtype=pl.from_arrow(values.slice(0, 0)).dtype).new_from_index(0, len(values))
     return pl.from_arrow(values).alias(name)
 
 
@@ -133,7 +133,7 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None, fact
     are added to `facts` on the way."""
     df = pl.DataFrame([_series(f"v{i}", v) for i, v in enumerate(values)])
     facts.add(values, df)
-    out = {"h": _owned(df.hash_rows(seed=HASH_SEED))}
+    out = {"h": df.hash_rows(seed=HASH_SEED)}  # polars' own new memory
     positions = {id(c): i for i, c in enumerate(tp.compared)}
     for k, col in enumerate(tp.key):
         out[f"k{k}"] = _owned(df[f"v{2 * positions[id(col)]}"])

@@ -85,14 +85,16 @@ class DistinctCounter:
         self.in_order, self.last, self.counted = True, None, 0
 
     def add(self, words: np.ndarray) -> None:
+        """Count a batch of words; what is kept of it is a copy (never a view of the caller's memory)."""
         if not len(words):
             return
         if self.sketch is not None:
             self.sketch.add(words)
             return
+        given = words
         if self.in_order:
             words = self._count_in_order(words)
-        self.pending.append(words)
+        self.pending.append(words.copy() if words is given else words)
         self.pending_size += len(words)
         if self.pending_size >= self.limit:  # at most 2 x limit held
             self._merge()

@@ -21,9 +21,12 @@ _SPAN = 10  # exponents apart that one int64 per value still holds (2^53 << 10 <
 _SPLIT_SPAN = 35  # the same for halves of a mantissa (2^27 << 35 < 2^63)
 
 
-def int_sum(values: np.ndarray) -> int:
-    """The exact sum of int64 values (fewer than 2^31 of them: each half's sum stays below 2^63)."""
+def int_sum(values: np.ndarray, bound: int | None = None) -> int:
+    """The exact sum of int64 values (fewer than 2^31 of them: each half's sum stays below 2^63). `bound`: no
+    value is larger in size (then, if that many of them cannot overflow, numpy's own sum is exact)."""
     v = values.astype(np.int64, copy=False)
+    if bound is not None and bound * len(v) < 2**63:
+        return int(np.sum(v, dtype=np.int64))
     high = int(np.sum(v >> np.int64(32), dtype=np.int64))
     low = int(np.sum(v & _LOW32, dtype=np.int64))
     return (high << 32) + low

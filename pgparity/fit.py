@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import polars as pl
 
 from .profile import BOOL_TOKENS, ts_valid_sql
 from .verify.json_values import INVALID
+
+if TYPE_CHECKING:  # polars is imported where an expression is built: a migration never builds one
+    import polars as pl
 
 INT_RANGE = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
 
@@ -121,6 +124,8 @@ def canonical_fit(kind: str, pg_type: str) -> CanonicalFit | None:
         def beyond(v: pl.Expr) -> pl.Expr:
             """Canonical decimal text (exact_numbers: no exponent, no leading zero but '0.'): digits measured
             by length and the position of '.', no regex (a column of numbers is read on every scan)."""
+            import polars as pl
+
             n = v.str.len_bytes().cast(pl.Int64)
             dot = v.str.find(".", literal=True).cast(pl.Int64)
             whole = pl.when(v.str.starts_with("0") | v.str.starts_with("-0")).then(0) \

@@ -335,11 +335,14 @@ def transaction(url: str, step: list[str]):
 
 
 def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: Progress | None = None,
-         fail_after_table: str | None = None, phases: dict[str, float] | None = None) -> LoadResult:
+         fail_after_table: str | None = None, phases: dict[str, float] | None = None,
+         after_copy: Callable[[], None] | None = None) -> LoadResult:
     """Run the whole migration in one transaction; roll back on any error.
 
-    Each table's keys and indexes are built right after its COPY (the reader meanwhile reads the next
-    table); CHECKs, views and FKs follow once every table is loaded. `phases`: seconds measured before
+    Each table's keys and indexes are built right after its COPY, then it is analyzed (the reader
+    meanwhile reads the next table); CHECKs, views and FKs follow once every table is loaded.
+    `after_copy()` runs once the last table is loaded, while PostgreSQL is still to check the
+    constraints (the client's own work that can wait until then). `phases`: seconds measured before
     the load (read/profile, preflight), kept first in `result.phases`. Tables go as COPY BINARY where
     every value has an exact binary form, else as CSV (see `copy_tables`)."""
     started = time.monotonic()
@@ -362,11 +365,17 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
             with clock("keys/indexes"):
                 for stmt in keys[i]:
                     _run(cur, stmt, result.notes)
+            step[0] = "ANALYZE"
+            with clock("analyze"):
+                cur.execute("ANALYZE " + qname(plan.options.schema, tp.pg_name))
 
-        result.phases.update({"copy": 0.0, "keys/indexes": 0.0})  # in the order they are shown
+        # in the order they are shown
+        result.phases.update(dict.fromkeys(("copy", "keys/indexes", "checks/views/FKs", "sequences", "analyze"), 0.0))
         result.tables = copy_tables(cur, src, plan.tables, plan.options.schema, opts, progress, step, after,
                                     binary=True)
         result.phases["copy"] = round(sum(t.seconds for t in result.tables), 3)
+        if after_copy:
+            after_copy()
         step[0] = "constraints"
         statements = rest + ddl.foreign_keys(plan, opts.orphans == "not-valid")
         with clock("checks/views/FKs"):
@@ -382,10 +391,6 @@ def load(src: SqliteSource, plan: Plan, url: str, opts: LoadOptions, progress: P
                 for c in tp.columns:
                     if c.identity:
                         set_sequence(cur, qname(plan.options.schema, tp.pg_name), c.pg_name, floors.get(tp.name, 0))
-        step[0] = "ANALYZE"
-        with clock("analyze"):
-            cur.execute("ANALYZE " + ", ".join(qname(plan.options.schema, t.pg_name) for t in plan.tables)
-                        if plan.tables else "SELECT 1")
     result.seconds = time.monotonic() - started
     return result
 

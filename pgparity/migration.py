@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import platform
 import sqlite3
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from . import __version__, ddl
 from .errors import RefusedError, SourceError
 from .load import LoadOptions, LoadResult, Phases, Progress, load
 from .plan import Plan, PlanOptions, make_plan
-from .preflight import Finding, Policy, run_preflight
-from .profile import profile_tables
+from .preflight import Finding, Policy, orphan_findings, run_preflight
+from .profile import profile_and_run, row_estimate
 from .schema import Schema, inspect_schema
 from .server import redact
 from .source import SqliteSource, file_sha256, sqlite_uri
@@ -47,6 +49,27 @@ class Prepared:
     profiles: dict = field(repr=False, default_factory=dict)
     units: dict = field(default_factory=dict)  # 'table.column' -> {'unit', 'evidence'} (--data-only)
     phases: dict = field(default_factory=dict)  # seconds of each step before the load: schema, profile, ...
+    _sha256: dict = field(default_factory=dict, repr=False)  # the source file's hash, once `hash_source` ran
+
+    def hash_source(self) -> None:
+        """Start hashing the source file in a thread of its own (see `source_sha256`): the load calls it
+        once every table is loaded, while PostgreSQL checks the constraints and the client waits."""
+        if "thread" not in self._sha256:
+            def work() -> None:
+                try:
+                    self._sha256["hex"] = file_sha256(self.source.path)
+                except BaseException as exc:  # noqa: BLE001 - raised by source_sha256, in the caller's thread
+                    self._sha256["error"] = exc
+            self._sha256["thread"] = threading.Thread(target=work, daemon=True)
+            self._sha256["thread"].start()
+
+    def source_sha256(self) -> str:
+        """The hex sha256 of the source file (hashed now, unless `hash_source` started it earlier)."""
+        self.hash_source()
+        self._sha256["thread"].join()
+        if "error" in self._sha256:
+            raise self._sha256["error"]
+        return self._sha256["hex"]
 
     @property
     def refusals(self) -> list[Finding]:
@@ -66,12 +89,17 @@ def prepare(sqlite_path: str | Path | SqliteSource, opts: MigrateOptions, scan_u
         with clock("schema"):
             schema = inspect_schema(src)
             _select_tables(schema, opts)
-        with clock("read/profile"):
-            profiles = profile_tables(src, schema.tables)
+        with clock("read/profile"):  # the profile scans, and each table's FK orphan count on the same connections
+            names = {t.name.lower(): t for t in schema.tables}
+            checked = [t for t in schema.tables if t.foreign_keys]
+            profiles, found = profile_and_run(src, schema.tables, [
+                (row_estimate(src, t) * len(t.foreign_keys),
+                 partial(orphan_findings, table=t, names=names, policy=opts.policy)) for t in checked])
+            orphans = {t.name: [] for t in schema.tables} | {t.name: f for t, f in zip(checked, found)}
         with clock("plan"):
             plan = make_plan(schema, profiles, opts.plan)
         with clock("preflight"):
-            findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8)
+            findings = run_preflight(src, plan, opts.policy, profiles, scan_utf8, orphans)
     except BaseException:
         src.close()
         raise
@@ -138,7 +166,7 @@ def run(prep: Prepared, url: str, opts: MigrateOptions, progress: Progress | Non
         return load_data_only(prep, url, opts, progress, phases=prep.phases)
     lopts = LoadOptions(drop_existing=opts.drop_existing, orphans=opts.policy.orphans, nul=opts.policy.nul,
                         bad_utf8=opts.policy.bad_utf8, source_tz=opts.plan.source_tz)
-    return load(prep.source, prep.plan, url, lopts, progress, phases=prep.phases)
+    return load(prep.source, prep.plan, url, lopts, progress, phases=prep.phases, after_copy=prep.hash_source)
 
 
 def phase_lines(result: LoadResult) -> str:
@@ -156,7 +184,7 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
 
     path = prep.source.path
     hashed = time.monotonic()
-    sha256 = file_sha256(path)
+    sha256 = prep.source_sha256()
     return {
         "format": "pgparity-migration/1",
         "source": {"path": str(path.resolve()), "sha256": sha256, "bytes": path.stat().st_size,
@@ -178,7 +206,8 @@ def manifest(prep: Prepared, opts: MigrateOptions, result: LoadResult, url: str,
         "not_migrated": prep.plan.not_migrated,
         "seconds": round(time.monotonic() - started, 3),
         # where the time went: schema, read/profile, plan, preflight, create tables, copy (per table in
-        # "tables"), keys/indexes, checks/views/FKs, sequences, analyze; "manifest" is this record's own hash
+        # "tables"), keys/indexes, checks/views/FKs, sequences, analyze (each table's right after its keys);
+        # "manifest" is the wait for the source's hash (started once the last table was loaded)
         "phases": {**result.phases, "manifest": round(time.monotonic() - hashed, 3)},
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {"pgparity": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,

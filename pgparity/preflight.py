@@ -10,6 +10,7 @@ from .fit import misfit
 from .plan import Plan, TablePlan, declared_pg_type
 from .profile import ts_valid_sql, ts_zoned_sql
 from .reader import is_utf8
+from .schema import Table
 from .source import SqliteSource, display_sql
 from .sqlnames import qs
 
@@ -62,30 +63,31 @@ def _short(value: object) -> str:
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
 
 
-def _row_id(tp: TablePlan) -> str:
-    if tp.table.without_rowid:
-        return " || '/' || ".join(f"CAST({qs(c)} AS TEXT)" for c in tp.table.primary_key) or "NULL"
+def _row_id(table: Table) -> str:
+    if table.without_rowid:
+        return " || '/' || ".join(f"CAST({qs(c)} AS TEXT)" for c in table.primary_key) or "NULL"
     return "rowid"
 
 
 def _examples(src: SqliteSource, tp: TablePlan, value: str, where: str) -> list[tuple]:
-    sql = f"SELECT {_row_id(tp)}, {display_sql(value)} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}"
+    sql = f"SELECT {_row_id(tp.table)}, {display_sql(value)} FROM {qs(tp.name)} WHERE {where} LIMIT {EXAMPLES}"
     return [tuple(r) for r in src.query(sql)]
 
 
 def run_preflight(src: SqliteSource, plan: Plan, policy: Policy, profiles: dict,
-                  scan_utf8: bool = True) -> list[Finding]:
+                  scan_utf8: bool = True, orphans: dict[str, list[Finding]] | None = None) -> list[Finding]:
     """Every finding, refusals and warnings, in table order.
 
     Invalid UTF-8 needs a read of every text value. With `scan_utf8=False` that read is made only
     when something else is refused already (so the list is complete when it matters); otherwise
     the load validates every batch on its way to COPY and refuses inside the transaction, naming
-    the rowid — one read of the data instead of two.
+    the rowid — one read of the data instead of two. `orphans`: each table's `orphan_findings`, when
+    counted already (the migration counts them while it profiles).
     """
     findings: list[Finding] = []
-    names = {t.name.lower(): t for t in plan.tables}
+    names = {t.name.lower(): t.table for t in plan.tables}
     for tp in plan.tables:
-        findings += _orphans(src, tp, names, policy)
+        findings += orphans[tp.name] if orphans is not None else orphan_findings(src, tp.table, names, policy)
         findings += _column_findings(src, tp, profiles[tp.name], policy)
         findings += [Finding("warn", tp.name, None, "constraint", None, n) for n in tp.notes]
     if scan_utf8 or any(f.severity == "refuse" for f in findings):
@@ -95,27 +97,29 @@ def run_preflight(src: SqliteSource, plan: Plan, policy: Policy, profiles: dict,
     return sorted(findings, key=lambda f: order[f.table])
 
 
-def _orphans(src: SqliteSource, tp: TablePlan, names: dict, policy: Policy) -> list[Finding]:
+def orphan_findings(src: SqliteSource, table: Table, names: dict[str, Table], policy: Policy) -> list[Finding]:
+    """The FKs of `table` whose parent is not migrated, and those child rows that match no parent row
+    (`names`: the migrated tables by lowercased name)."""
     out = []
-    for fk in tp.table.foreign_keys:
+    for fk in table.foreign_keys:
         parent = names.get(fk.table.lower())
         if parent is None:
-            out.append(Finding("warn", tp.name, ",".join(fk.from_columns), "fk-parent-missing", None,
+            out.append(Finding("warn", table.name, ",".join(fk.from_columns), "fk-parent-missing", None,
                                f"references {fk.table}, which is not migrated: FK not created"))
             continue
         child_cols = [qs(c) for c in fk.from_columns]
         match = " AND ".join(f"p.{qs(t)} = c.{f}" for t, f in zip(fk.to_columns, child_cols))
         notnull = " AND ".join(f"c.{f} IS NOT NULL" for f in child_cols)
         where = f"{notnull} AND NOT EXISTS (SELECT 1 FROM {qs(parent.name)} p WHERE {match})"
-        count = src.query(f"SELECT count(*) FROM {qs(tp.name)} c WHERE {where}")[0][0]
+        count = src.query(f"SELECT count(*) FROM {qs(table.name)} c WHERE {where}")[0][0]
         if not count:
             continue
         value = " || ',' || ".join(f"CAST(c.{f} AS TEXT)" for f in child_cols)
-        rid = _row_id(tp).replace('"', 'c."') if tp.table.without_rowid else "c.rowid"
+        rid = _row_id(table).replace('"', 'c."') if table.without_rowid else "c.rowid"
         ex = [tuple(r) for r in src.query(
-            f"SELECT {rid}, {value} FROM {qs(tp.name)} c WHERE {where} LIMIT {EXAMPLES}")]
+            f"SELECT {rid}, {value} FROM {qs(table.name)} c WHERE {where} LIMIT {EXAMPLES}")]
         sev = "refuse" if policy.orphans == "refuse" else "warn"
-        out.append(Finding(sev, tp.name, ",".join(fk.from_columns), "fk-orphan", count,
+        out.append(Finding(sev, table.name, ",".join(fk.from_columns), "fk-orphan", count,
                            f"orphan rows: no matching {fk.table}({','.join(fk.to_columns)})",
                            "fix the rows, or --orphans not-valid to load them with the FK created NOT VALID", ex))
     return out
@@ -182,7 +186,7 @@ def _utf8(src: SqliteSource, tp: TablePlan, policy: Policy) -> list[Finding]:
     exprs = ", ".join(f"CAST({qs(c.name)} AS TEXT)" for c in cols)
     bad: dict[str, list[tuple]] = {}
     counts: dict[str, int] = {}
-    for batch in src.batches(f"SELECT {_row_id(tp)}, {exprs} FROM {qs(tp.name)}"):
+    for batch in src.batches(f"SELECT {_row_id(tp.table)}, {exprs} FROM {qs(tp.name)}"):
         for i, c in enumerate(cols, 1):
             arr = batch.column(i)
             try:

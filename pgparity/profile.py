@@ -7,6 +7,8 @@ The planner needs these counts to follow the values instead of the declaration.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .affinity import declared_kind, declared_scale
@@ -82,6 +84,9 @@ _PACK = 1 << 32  # two counts share one 64-bit sum: exact below 4 billion rows
 _PACK3 = 1 << 21  # three counts share one 64-bit sum: exact below 2 million rows
 
 
+_TEXT_EXPECTED = ("timestamp", "date", "json")  # kinds usually stored as text: their NULs counted in the one scan
+
+
 def _column_exprs(name: str, declared: str, rows: int | None = None) -> list[tuple[str, str]]:
     """(field, aggregate) pairs for one column of a table of `rows` rows (None: any number).
 
@@ -106,9 +111,9 @@ def _column_exprs(name: str, declared: str, rows: int | None = None) -> list[tup
     if kind == "boolean":
         out += [("non_bool_ints", f"sum(typeof({c})='integer' AND {c} NOT IN (0,1))"),
                 ("bool_texts", f"sum(CASE WHEN {is_text} THEN {sqlite_word(c)} IN ({sql_list(WORDS)}) ELSE 0 END)")]
-    if kind in ("text", "blob"):
-        if re.search(r"\(\s*\d", declared):  # the planner reads the longest text only against a declared length
-            out.append(("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"))
+    if kind in ("text", "blob") and re.search(r"\(\s*\d", declared):  # read only against a declared length
+        out.append(("max_chars", f"max(CASE WHEN {is_text} THEN length({c}) END)"))
+    if kind in ("text", "blob", *_TEXT_EXPECTED):  # elsewhere a second look counts them, should texts turn up
         out.append(("nul_texts", f"sum(CASE WHEN {is_text} THEN instr(CAST({c} AS BLOB), x'00') > 0 ELSE 0 END)"))
     if kind in ("timestamp", "date"):
         ok = ts_valid_sql(c)
@@ -139,70 +144,166 @@ def _unpack(fields: dict) -> dict:
     return fields
 
 
-def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str, ColumnProfile]]:
-    """Profile every table, each table's columns split over two read-only connections scanning at once.
+_CHUNK_ROWS = 200_000  # rowids one scan counts: a larger table is counted in several scans
+_ROWID_NAMES = ("rowid", "_rowid_", "oid")  # SQLite's names for the rowid; a column of that name hides it
+_MAX_SCANS = 8  # at most this many ranges per table (sparse rowids make wide ranges, never more scans)
 
-    Aggregates cost CPU per row; on two cores two scans of half the columns take about half the time.
-    The second connection only counts (it plans nothing by itself): every row copied still comes
-    from `src`'s one snapshot, and a value added in between makes COPY fail, never pass unseen.
+
+def profile_tables(src: SqliteSource, tables: list[Table]) -> dict[str, dict[str, ColumnProfile]]:
+    """Profile every table (see `profile_and_run`)."""
+    return profile_and_run(src, tables)[0]
+
+
+def profile_and_run(src: SqliteSource, tables: list[Table],
+                    jobs: list[tuple[int, Callable[[SqliteSource], object]]] = ()) -> tuple[dict, list]:
+    """(every table's profile, the result of each job), read over two read-only connections at once.
+
+    Aggregates cost CPU per row; on two cores two scans take about half the time. A table of more than
+    `_CHUNK_ROWS` rowids is counted in rowid ranges, each range one scan of every column, the counts
+    added (sums and counts add, minima and maxima combine: the same figures as one scan). The scans
+    and the `jobs` ((cost in rows, function of a connection)) run largest first, each connection taking
+    the next when it is free, so neither waits for the other. The second connection only counts (it
+    plans nothing by itself): every row copied still comes from `src`'s one snapshot, and a value added
+    in between makes COPY fail, never pass unseen.
     """
+    bounds = {t.name: _rowid_bounds(src, t) for t in tables}
+    tasks: list[tuple[int, Callable[[SqliteSource], object]]] = []
+    parts: dict[str, list[int]] = {}
+    for t in tables:
+        name, lo_hi = _rowid_name(t), bounds[t.name]
+        if name and lo_hi:
+            lo, hi = lo_hi
+            step = -(-(hi - lo + 1) // min(_MAX_SCANS, -(-(hi - lo + 1) // _CHUNK_ROWS)))  # ceilings
+            ranges = [(a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
+        else:
+            ranges = [None]
+        for r in ranges:
+            cost = (r[1] - r[0] + 1 if r else _CHUNK_ROWS) * (1 + len(t.columns))
+            parts.setdefault(t.name, []).append(len(tasks))
+            tasks.append((cost, lambda conn, t=t, r=r, name=name: _count(conn, t, name, r, bounds[t.name])))
+    first_job = len(tasks)
+    tasks += list(jobs)
+    results = _run_on_two(src, tasks) if sum(len(t.columns) for t in tables) >= 8 or jobs \
+        else [fn(src) for _, fn in tasks]
+    out = {}
+    for t in tables:
+        counted = [results[i] for i in parts[t.name]]
+        out[t.name] = _profiles(t, counted)
+        _nuls_in_mixed(src, t, out[t.name], [c for c, _ in counted[0][0]])
+    return out, results[first_job:]
+
+
+def _run_on_two(src: SqliteSource, tasks: list) -> list:
+    """Each task's result, the tasks run largest first by two threads, one connection each (`src` and
+    a second one read the same way); a failure stops both and is raised."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if sum(len(t.columns) for t in tables) < 8:
-        return {t.name: profile_table(src, t) for t in tables}
+    results: list = [None] * len(tasks)
+    pending = sorted(range(len(tasks)), key=lambda i: -tasks[i][0])
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def work(conn: SqliteSource) -> None:  # one thread per connection, never shared
+        while not failed.is_set():
+            with lock:
+                if not pending:
+                    return
+                i = pending.pop(0)
+            try:
+                results[i] = tasks[i][1](conn)
+            except BaseException:
+                failed.set()
+                raise
+
     other = src.reopen()  # read as `src` is (an allowed stale read holds here too)
     try:
-        halves = {t.name: _halves(t.columns) for t in tables}
-
-        def scan(conn: SqliteSource, first: bool) -> dict:  # one thread per connection, never shared
-            return {t.name: profile_table(conn, t, halves[t.name][0 if first else 1])
-                    for t in tables if first or halves[t.name][1]}
-
         with ThreadPoolExecutor(max_workers=2) as pool:
-            a, b = pool.submit(scan, src, True), pool.submit(scan, other, False)
-            left, right = a.result(), b.result()
-        return {t.name: {**left[t.name], **right.get(t.name, {})} for t in tables}
+            done = [pool.submit(work, src), pool.submit(work, other)]
+            for f in done:
+                f.result()
     finally:
         other.close()
+    return results
 
 
-def _halves(columns: list) -> tuple[list, list]:
-    """The columns in two groups of about equal cost (aggregates per row; a date parse counts double),
-    heaviest first into the lighter group; each group keeps the table's column order."""
-    def cost(col) -> int:
-        return len(_column_exprs(col.name, col.type)) * (2 if declared_kind(col.type) in ("timestamp", "date") else 1)
+def row_estimate(src: SqliteSource, table: Table) -> int:
+    """At most this many rows in `table`, from its rowid's ends (no scan); `_CHUNK_ROWS` when it has no rowid."""
+    bounds = _rowid_bounds(src, table)
+    return (bounds[1] - bounds[0] + 1 if bounds else 0) if _rowid_name(table) else _CHUNK_ROWS
 
-    sides: tuple[list, list] = ([], [])
-    weight = [0, 0]
-    for col in sorted(columns, key=cost, reverse=True):
-        side = 0 if weight[0] <= weight[1] else 1
-        sides[side].append(col)
-        weight[side] += cost(col)
-    order = {id(c): i for i, c in enumerate(columns)}
-    return tuple(sorted(side, key=lambda c: order[id(c)]) for side in sides)
+
+def _rowid_name(table: Table) -> str | None:
+    """A name that reads the rowid of `table` (None: WITHOUT ROWID, or every such name is a column's)."""
+    if table.without_rowid:
+        return None
+    taken = {c.name.lower() for c in table.columns}
+    return next((n for n in _ROWID_NAMES if n not in taken), None)
+
+
+def _rowid_bounds(src: SqliteSource, table: Table) -> tuple[int, int] | None:
+    """(smallest, largest rowid), read from the b-tree's ends (None: no rowid to read, or no row)."""
+    name = _rowid_name(table)
+    if name is None:
+        return None
+    lo, hi = src.query(f"SELECT min({name}), max({name}) FROM {qs(table.name)}")[0]
+    return None if lo is None else (lo, hi)
 
 
 def profile_table(src: SqliteSource, table: Table, columns: list | None = None) -> dict[str, ColumnProfile]:
     """Count, per column, the storage classes and value shapes present (one scan of the table)."""
+    name = _rowid_name(table)
+    counted = _count(src, table, name, None, _rowid_bounds(src, table) if name else None, columns)
+    out = _profiles(table, [counted])
+    _nuls_in_mixed(src, table, out, [c for c, _ in counted[0]])
+    return out
+
+
+def _count(src: SqliteSource, table: Table, rowid: str | None, span: tuple[int, int] | None,
+           bounds: tuple[int, int] | None, columns: list | None = None) -> tuple[list, list]:
+    """(each column with its (field, aggregate) pairs, the aggregates' values): one scan of the table,
+    or of the rows whose rowid is within `span`. The packing of counts is chosen from an upper bound of
+    the rows scanned: the rowids in the range (rowids are distinct integers), else count(*)."""
     alias = table.rowid_alias  # the rowid itself: an integer in every row, nothing to count
-    rows = src.query(f"SELECT count(*) FROM {qs(table.name)}")[0][0]  # no row is decoded: cheap
-    plans = [(col, [] if col.name == alias else _column_exprs(col.name, col.type, rows))
+    where = ""
+    if span is not None:
+        most, where = span[1] - span[0] + 1, f" WHERE {rowid} BETWEEN {span[0]} AND {span[1]}"
+    elif rowid is not None:
+        most = bounds[1] - bounds[0] + 1 if bounds else 0
+    else:
+        most = src.query(f"SELECT count(*) FROM {qs(table.name)}")[0][0]  # no row is decoded: cheap
+    plans = [(col, [] if col.name == alias else _column_exprs(col.name, col.type, most))
              for col in (table.columns if columns is None else columns)]
     exprs = ["count(*)"] + [e for _, p in plans for _, e in p]
-    row = list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}")[0])
-    rows, i, out = row[0], 1, {}
-    for col, p in plans:
-        fields = _unpack({name: row[i + k] for k, (name, _) in enumerate(p)})
-        i += len(p)
-        base = {k: 0 for k in ColumnProfile.__dataclass_fields__ if k not in ("int_min", "int_max", "max_chars")}
+    return plans, list(src.query(f"SELECT {', '.join(exprs)} FROM {qs(table.name)}{where}")[0])
+
+
+def _profiles(table: Table, counted: list[tuple[list, list]]) -> dict[str, ColumnProfile]:
+    """The profiles from one or more scans of disjoint rows (`_count` results), their figures combined."""
+    lowest, highest = {"int_min"}, {"int_max", "max_chars"}
+    rows, totals = 0, {}
+    for plans, row in counted:
+        rows += row[0]
+        i = 1
+        for col, p in plans:
+            fields = _unpack({name: row[i + k] for k, (name, _) in enumerate(p)})
+            i += len(p)
+            acc = totals.setdefault(col.name, {})
+            for k, v in fields.items():
+                if v is None:
+                    continue
+                if k in lowest | highest and acc.get(k) is not None:
+                    acc[k] = min(acc[k], v) if k in lowest else max(acc[k], v)
+                else:
+                    acc[k] = acc.get(k, 0) + v if k not in lowest | highest else v
+    out = {}
+    for col, _ in counted[0][0]:
+        base = {k: 0 for k in ColumnProfile.__dataclass_fields__ if k not in lowest | highest}
         base.update({"int_min": None, "int_max": None, "max_chars": None, "rows": rows})
-        base.update({k: (v if v is not None or k in ("int_min", "int_max", "max_chars") else 0)
-                     for k, v in fields.items()})
-        if col.name == alias:
+        base.update(totals[col.name])
+        if col.name == table.rowid_alias:
             base["integers"] = rows
         base["nulls"] = rows - base["integers"] - base["reals"] - base["texts"] - base["blobs"]
         out[col.name] = ColumnProfile(**base)
-    _nuls_in_mixed(src, table, out, [c for c, _ in plans])
     return out
 
 
@@ -210,7 +311,8 @@ def _nuls_in_mixed(src: SqliteSource, table: Table, profiles: dict[str, ColumnPr
     """NUL counts for text that turned up where the declaration did not expect it (a rare second look)."""
     from dataclasses import replace
 
-    late = [c for c in columns if declared_kind(c.type) not in ("text", "blob") and profiles[c.name].texts]
+    late = [c for c in columns if declared_kind(c.type) not in ("text", "blob", *_TEXT_EXPECTED)
+            and profiles[c.name].texts]
     if not late:
         return
     exprs = ", ".join(f"sum(typeof({qs(c.name)})='text' AND instr(CAST({qs(c.name)} AS BLOB), x'00') > 0)"

@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,8 +154,9 @@ _DONE = object()
 def _ahead(batches: Iterable, depth: int = 1) -> Iterator:
     """`batches` read in a thread of their own, at most `depth` batches ahead of the caller: the drivers read
     without holding the GIL, so the next batch is read while this one is made canonical, hashed and counted.
-    A reader's error is raised here, unchanged; when the caller stops early (an exception, a stopped run) the
-    reader stops too and is waited for (it closes its cursor before the connection serves another query)."""
+    A reader's error is raised here, unchanged; when the caller stops early (an exception, a stopped run) and
+    closes it (contextlib.closing), the reader stops too and is waited for: it closes its cursor before the
+    connection serves another query."""
     pending: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -233,10 +235,11 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "",
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
     frames, facts, bounds = [], FactsScan(tp), _Epochs(tp, epochs)
     count_read(tp.name, "sqlite")
-    for batch in _ahead(cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS)):
-        _go_on(cmp)
-        loc = batch.column(batch.num_columns - 1) if locator else None
-        frames.append(_frame(tp, _canon_source(tp, batch, cmp, bounds), loc, facts))
+    with closing(_ahead(cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS))) as batches:
+        for batch in batches:
+            _go_on(cmp)
+            loc = batch.column(batch.num_columns - 1) if locator else None
+            frames.append(_frame(tp, _canon_source(tp, batch, cmp, bounds), loc, facts))
     return (pl.concat(frames) if frames else _empty(tp, locator)), facts.result(), bounds.bounds
 
 
@@ -263,25 +266,27 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else []) + masks
     frames, seen, classes, counted = [], {}, [0] * len(masks), False
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
-    for batch in _ahead(cmp.source.batches(sql, BATCH_ROWS)):
-        _go_on(cmp)
-        if not batch.num_rows:
-            continue
-        if not counted:
-            _assert_planned(tp, batch, unmasked)  # the driver types every batch as it typed the first
-            count_read(tp.name, "sqlite")
-            counted = True
-        values = []
-        for i, c in enumerate(tp.compared):
-            seen[c.name] = batch.column(i).type
-            arrays = split_raw(c.rule, batch.column(i))
-            epochs.add(i, arrays)
-            values += canonical_source(c.rule, arrays, cmp.settings)
-        first_mask = batch.num_columns - len(masks)
-        for m in range(len(masks)):
-            classes[m] |= int(np.bitwise_or.reduce(batch.column(first_mask + m).to_numpy(zero_copy_only=False)))
-        _assert_single_class(tp, seen, _classes_by_column(masked, classes))  # at the first batch that shows it
-        frames.append(_frame(tp, values, batch.column(len(tp.compared)) if locator else None, facts))
+    with closing(_ahead(cmp.source.batches(sql, BATCH_ROWS))) as batches:
+        for batch in batches:
+            _go_on(cmp)
+            if not batch.num_rows:
+                continue
+            if not counted:
+                _assert_planned(tp, batch, unmasked)  # the driver types every batch as it typed the first
+                count_read(tp.name, "sqlite")
+                counted = True
+            values = []
+            for i, c in enumerate(tp.compared):
+                seen[c.name] = batch.column(i).type
+                arrays = split_raw(c.rule, batch.column(i))
+                epochs.add(i, arrays)
+                values += canonical_source(c.rule, arrays, cmp.settings)
+            first_mask = batch.num_columns - len(masks)
+            for m in range(len(masks)):
+                mask = batch.column(first_mask + m).to_numpy(zero_copy_only=False)
+                classes[m] |= int(np.bitwise_or.reduce(mask))
+            _assert_single_class(tp, seen, _classes_by_column(masked, classes))  # at the first batch that shows it
+            frames.append(_frame(tp, values, batch.column(len(tp.compared)) if locator else None, facts))
     if not counted:
         count_read(tp.name, "sqlite")
     return pl.concat(frames) if frames else _empty(tp, locator)
@@ -355,11 +360,12 @@ def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
-        for batch in _ahead(cur.fetch_record_batch()):
-            _go_on(cmp)
-            if batch.num_rows:
-                loc = batch.column(batch.num_columns - 1) if locator else None
-                frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc, facts))
+        with closing(_ahead(cur.fetch_record_batch())) as batches:
+            for batch in batches:
+                _go_on(cmp)
+                if batch.num_rows:
+                    loc = batch.column(batch.num_columns - 1) if locator else None
+                    frames.append(_frame(tp, _canon_target(tp, batch, cmp), loc, facts))
     finally:
         cur.close()
     return (pl.concat(frames) if frames else _empty(tp, locator)), facts

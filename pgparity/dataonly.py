@@ -183,7 +183,7 @@ def _bad_values(src, tp: TablePlan, checks: list[tuple[str, TargetColumn, str, s
     for (name, tc, _, why), where, count in zip(checks, conds, counts):
         if not count:
             continue
-        ex = [tuple(r) for r in src.query(f"SELECT {_row_id(tp)}, {qs(name)} FROM {qs(tp.name)} WHERE {where} "
+        ex = [tuple(r) for r in src.query(f"SELECT {_row_id(tp.table)}, {qs(name)} FROM {qs(tp.name)} WHERE {where} "
                                           f"LIMIT {EXAMPLES}")]
         out.append(Finding("refuse", tp.name, name, "cannot-keep", count, f"value {why} (target column is {tc.type})",
                            "widen the target column, or fix the rows", ex))

@@ -209,54 +209,89 @@ def _field(arr: pa.Array, kind: str, where: str) -> tuple[np.ndarray, np.ndarray
     return lengths, payload.view(np.uint8).reshape(-1)
 
 
-_QUEUED = 8  # CSV chunks (one Arrow batch each, a few MiB) read ahead of COPY: memory bounded by a few batches
+_QUEUED = 8  # COPY chunks (one Arrow batch each, a few MiB) rendered ahead of COPY: memory bounded by a few batches
+_QUEUED_READ = 4  # batches read from SQLite ahead of their rendering
 
 
 class _Reader:
-    """One thread that reads the tables in load order and renders each batch for COPY (BINARY or CSV).
+    """Two threads that read the tables in load order and render each batch for COPY (BINARY or CSV).
 
-    It runs ahead of PostgreSQL by at most `_QUEUED` chunks, crossing table boundaries: while the
-    server parses one table's COPY or builds its keys, the next table is already being read (SQLite
-    and the Arrow conversion run in this thread; the GIL is released in both). It alone uses the
-    SQLite connection until `close()`.
+    One reads SQLite into Arrow batches (checked and finished by `read_batches`), the other renders
+    them as COPY chunks, so reading a batch and rendering the one before run at once (the GIL is
+    released in SQLite, Arrow and numpy's loops). They run ahead of PostgreSQL by at most `_QUEUED`
+    chunks, crossing table boundaries: while the server parses one table's COPY or builds its keys,
+    the next table is already being read. The reading thread alone uses the SQLite connection until
+    `close()`; the batches keep their order (one thread per stage).
     """
 
     def __init__(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
                  kinds: list[list[str] | None]):
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
+        self._read: queue.Queue = queue.Queue(maxsize=_QUEUED_READ)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._produce, args=(src, tables, opts, kinds), daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._produce, args=(src, tables, opts), daemon=True),
+                         threading.Thread(target=self._render, args=(tables, kinds), daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
-    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
-                 kinds: list[list[str] | None]) -> None:
-        wopts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions) -> None:
+        """Thread one: every table's batches, then (index, None) for its end."""
         try:
             for i, tp in enumerate(tables):
-                if kinds[i] and not self._put((i, _HEADER, 0)):
-                    return
                 for batch in read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz):
-                    if kinds[i]:
-                        chunk = binary_rows(batch, kinds[i], tp.name)
-                    else:
-                        sink = io.BytesIO()
-                        pacsv.write_csv(batch, sink, wopts)
-                        chunk = sink.getvalue()
-                    if not self._put((i, chunk, batch.num_rows)):
+                    if not self._put(self._read, (i, batch)):
                         return
-                if (kinds[i] and not self._put((i, _TRAILER, 0))) or not self._put((i, None, 0)):  # complete
+                if not self._put(self._read, (i, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed on to the COPY side and raised there
+            self._put(self._read, (-1, exc))
+
+    def _render(self, tables: list[TablePlan], kinds: list[list[str] | None]) -> None:
+        """Thread two: per table its COPY chunks (BINARY: header, rows, trailer), then (index, None, 0)."""
+        wopts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        begun = -1
+        try:
+            while (item := self._take(self._read)) is not None:
+                i, batch = item
+                if isinstance(batch, BaseException):
+                    self._put(self._queue, (-1, batch, 0))
+                    return
+                if i != begun:
+                    begun = i
+                    if kinds[i] and not self._put(self._queue, (i, _HEADER, 0)):
+                        return
+                if batch is None:  # the table is complete
+                    if (kinds[i] and not self._put(self._queue, (i, _TRAILER, 0))) \
+                            or not self._put(self._queue, (i, None, 0)) or i == len(tables) - 1:
+                        return
+                    continue
+                if kinds[i]:
+                    chunk = binary_rows(batch, kinds[i], tables[i].name)
+                else:
+                    sink = io.BytesIO()
+                    pacsv.write_csv(batch, sink, wopts)
+                    chunk = sink.getvalue()
+                if not self._put(self._queue, (i, chunk, batch.num_rows)):
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the COPY side and raised there
-            self._put((-1, exc, 0))
+            self._put(self._queue, (-1, exc, 0))
 
-    def _put(self, item: tuple) -> bool:
+    def _put(self, into: queue.Queue, item: tuple) -> bool:
         while not self._stop.is_set():
             try:
-                self._queue.put(item, timeout=0.1)
+                into.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
+
+    def _take(self, source: queue.Queue) -> tuple | None:
+        while not self._stop.is_set():
+            try:
+                return source.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return None
 
     def get(self) -> tuple:
         return self._queue.get()
@@ -264,7 +299,8 @@ class _Reader:
     def close(self) -> None:
         """Stop reading (after a failure, or at the end) and wait until the SQLite connection is free."""
         self._stop.set()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
 
 
 class _CopyStream(io.RawIOBase):

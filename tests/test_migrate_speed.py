@@ -162,3 +162,55 @@ def test_a_value_binary_cannot_carry_sends_the_table_again_as_csv(tmp_path, targ
     assert target.sql(f"SELECT count(*), count(DISTINCT id), min(ts)::text, max(ts)::text FROM {target.q('fb')}") \
         == [(70000, 70000, "2024-01-01 10:00:00.25", "2024-01-02 00:00:00")]
     assert target.sql(f"SELECT fb_id, ts::text FROM {target.q('zz')}") == [(69000, "2024-03-01 00:00:00")]
+
+
+def test_profile_in_rowid_ranges_counts_what_one_scan_counts(tmp_path, monkeypatch):
+    """The profile counts a big table in rowid ranges over two connections and adds the figures up: on
+    sparse and negative rowids, a column named rowid, a WITHOUT ROWID table and an empty one, every
+    figure (counts, minima, maxima, NULs in timestamp texts) equals one scan's. The ranges are made tiny
+    here so that these small tables are split."""
+    from pgparity import profile
+    from pgparity.schema import inspect_schema
+    from pgparity.source import SqliteSource
+
+    db = tmp_path / "ranges.db"
+    con = sqlite3.connect(db)
+    con.executescript("""
+        CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL, s VARCHAR(5), at DATETIME, ok BOOLEAN,
+                        price NUMERIC(6,2), j JSON, b BLOB);
+        CREATE TABLE shadow ("rowid" TEXT, "_rowid_" INTEGER, oid DATETIME, x TEXT);
+        CREATE TABLE named (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID;
+        CREATE TABLE empty (a INTEGER, at DATETIME);
+    """)
+    values = ("i * 7919 % 100003 - 50000, CASE WHEN i % 5 = 0 THEN 'x' || i ELSE i * 1000 + i END, "
+              "CASE WHEN i % 3 = 0 THEN i / 7.0 WHEN i % 3 = 1 THEN NULL ELSE 'txt' END, "
+              "substr('abcdefgh', 1, i % 8), "
+              "CASE i % 4 WHEN 0 THEN '2024-01-0' || (i % 9 + 1) || ' 10:00:00' WHEN 1 THEN i * 86400 "
+              "WHEN 2 THEN '2024-02-30' ELSE 'a' || char(0) || 'b' END, i % 3, i * 1.005, "
+              "CASE WHEN i % 2 THEN '{\"a\": ' || i || '}' ELSE '[1' END, CASE WHEN i % 6 = 0 THEN x'00ff' END")
+    _fill(con, "t", 3000, values)
+    con.execute("UPDATE t SET id = id * id * 1000 - 4000000000")  # sparse and negative rowids
+    _fill(con, "shadow", 500, "'r' || i, i, '2024-03-01 00:00:0' || (i % 10), 'x' || char(0)")
+    _fill(con, "named", 400, "'k' || i, i")
+    con.commit()
+    con.close()
+    monkeypatch.setattr(profile, "_CHUNK_ROWS", 97)
+    spans: list = []
+    count = profile._count  # noqa: SLF001
+    monkeypatch.setattr(profile, "_count", lambda conn, t, name, span, *a: spans.append((t.name, span))
+                        or count(conn, t, name, span, *a))
+    with SqliteSource.open(db) as src:
+        schema = inspect_schema(src)
+        split = profile.profile_tables(src, schema.tables)
+        split_scans = list(spans)
+        whole = {t.name: {c.name: profile.profile_table(src, t, [c])[c.name] for c in t.columns}
+                 for t in schema.tables}
+    assert split == whole
+    ranges = [span for name, span in split_scans if name == "t" and span]
+    lowest, highest = sqlite3.connect(db).execute("SELECT min(id), max(id) FROM t").fetchone()
+    assert len(ranges) == 8 and ranges[0][0] == lowest < 0 and ranges[-1][1] == highest  # however sparse
+    # no rowid to range over: one scan of the whole table
+    assert [span for name, span in split_scans if name in ("shadow", "named")] == [None, None]
+    assert split["t"]["at"].nul_texts == 750 and split["t"]["at"].int_max == 2997 * 86400
+    assert split["t"]["n"].int_min is None and split["t"]["id"].integers == 3000
+    assert split["shadow"]["oid"].ts_texts == 500 and split["empty"]["at"].rows == 0

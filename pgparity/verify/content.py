@@ -18,8 +18,9 @@ Integer epochs whose unit the comparison left to the scan (pairing's epochs_pend
 smallest and largest integer taken from the same batches; the table is read again only when they turn
 out to be in another unit than the one assumed while reading.
 
-Memory, bounded by a batch plus a fixed size per row: while a side is read it holds one batch
-(BATCH_ROWS rows, both the driver's Arrow form and the canonical form), its facts (column_facts: at most
+Memory, bounded by a batch plus a fixed size per row: while a side is read it holds three batches at
+most (BATCH_ROWS rows: the one being made canonical, in the driver's Arrow form and the canonical form,
+the next one waiting and the one after it being read), its facts (column_facts: at most
 DISTINCT_BUDGET distinct 8-byte values per side and table, then a fixed-size sketch), and per row what
 the keyed diff needs after the read: the 8-byte row hash and the key's canonical values, i.e. 16 bytes
 per row and side for an integer key (a text key: its bytes plus 16; no key: the row's rowid/ctid text

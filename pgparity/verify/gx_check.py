@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..gx_suites import suite_dir
 from .detail import is_sensitive
+from .gx_import import import_gx
 from .gx_meaning import set_aside
 from .outcome import Finding, Outcome, failed, missing_table, passed
 from .pairing import Comparison, TablePair
@@ -60,9 +61,10 @@ class _Gx:
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            import great_expectations as gx
+            gx = import_gx()
             from great_expectations.data_context.types.base import ProgressBarsConfig
         self.gx = gx
+        self.run_results: list = []  # this session's validation results: the Data Docs built for them
         root = cmp.reports
         root.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(root.resolve()))
@@ -74,8 +76,12 @@ class _Gx:
         self.docs = root / DOCS_INDEX
 
     def validate(self, cmp: Comparison, tp: TablePair, data: dict) -> list:
-        """The results of every expectation of the table's suite; those about sensitive columns run apart, with
-        result_format BOOLEAN_ONLY, so no value of theirs is stored or shown."""
+        """The results of every expectation of the table's suite, in its order.
+
+        All of them run first with result_format BOOLEAN_ONLY: GX then sends only the queries that decide them
+        (row counts, aggregates and unexpected counts, bundled), none for examples of unexpected values. Only
+        the ones that failed run again, with SUMMARY, for what a finding shows (observed value, unexpected
+        count and examples); those about sensitive columns do not, so no value of theirs is stored or shown."""
         name = f"pgparity_{tp.name}"
         for asset in list(self.source.assets):
             if asset.name == name:
@@ -84,26 +90,50 @@ class _Gx:
         asset = self.source.add_table_asset(name, table_name=f'"{tp.target.name}"', schema_name=cmp.settings.schema)
         batch = asset.add_batch_definition_whole_table("whole_table")
         specs = _mapped(tp, data.get("expectations", []))
-        secret = [e for e in specs if "column" in e["kwargs"] and _sensitive(tp, e["kwargs"]["column"], cmp.redact)]
-        plain = [e for e in specs if e not in secret]
-        results = []
-        for suffix, group, fmt in (("", plain, "SUMMARY"), ("__sensitive", secret, "BOOLEAN_ONLY")):
-            if group:
-                results += self._run(name + suffix, batch, group, data.get("meta", {}), fmt).results
+        meta = data.get("meta", {})
+        results = self._run(name, batch, specs, meta, "BOOLEAN_ONLY")
+        again = [i for i, (spec, r) in enumerate(zip(specs, results)) if not r.success and not (
+            "column" in spec["kwargs"] and _sensitive(tp, spec["kwargs"]["column"], cmp.redact))]
+        if again:
+            retry = [specs[i] for i in again]
+            for i, r in zip(again, self._run(name + "__failed", batch, retry, meta, "SUMMARY")):
+                results[i] = r
         return results
 
-    def _run(self, name: str, batch, specs: list[dict], meta: dict, result_format: str):
+    def _run(self, name: str, batch, specs: list[dict], meta: dict, result_format: str) -> list:
+        """The results of one validation of `specs`, in their order (GX returns them in an order of its own)."""
         suite = self.gx.ExpectationSuite(name=name, expectations=[], meta=meta)
         for spec in specs:
             suite.add_expectation_configuration(_configuration(spec))
         suite = self.context.suites.add_or_update(suite)
         definition = self.context.validation_definitions.add_or_update(
             self.gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        return definition.run(result_format=result_format)
+        result = definition.run(result_format=result_format)
+        self.run_results.append(result)
+        by_id = {r.expectation_config.id: r for r in result.results}
+        ordered = [by_id.get(e.id) for e in suite.expectations]
+        if len(result.results) != len(specs) or len(ordered) != len(specs) or any(r is None for r in ordered):
+            raise RuntimeError(f"GX's results for {name} do not answer its suite's expectations one by one")
+        return ordered
 
     def build_docs(self) -> Path:
-        self.context.build_data_docs()
+        """Data Docs for this session's validation results (and the site's index), not every result the
+        reports folder has kept from earlier runs."""
+        from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                                ValidationResultIdentifier)
+
+        ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(r.suite_name), r.meta["run_id"],
+                                          _batch_id(r)) for r in self.run_results]
+        self.context.build_data_docs(resource_identifiers=ids or None)
         return self.docs
+
+
+def _batch_id(result) -> str:
+    """The batch part of the key GX stored a validation result under: "<data source>-<asset>[-<option>_<value>...]"
+    (fluent Batch._create_id), from the batch definition the result names."""
+    d = result.meta["active_batch_definition"]
+    options = [f"{k}_{v}" for k, v in (d.get("batch_identifiers") or {}).items() if k not in ("path", "dataframe")]
+    return "-".join([d["datasource_name"], d["data_asset_name"], *options])
 
 
 def _configuration(spec: dict):

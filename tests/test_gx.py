@@ -64,11 +64,29 @@ def test_damaged_copy_fails_naming_the_expectation(demo_db, target, suites, tmp_
     target.sql(f"UPDATE {target.q('users')} SET username = 'user3' WHERE id = 4")  # a duplicate
     target.sql(f"ALTER TABLE {target.q('shipped_items')} ALTER COLUMN sku DROP NOT NULL")
     target.sql(f"UPDATE {target.q('shipped_items')} SET sku = NULL WHERE id = 1")
+    target.sql(f"UPDATE {target.q('shipped_items')} SET unit_price = 12345.5 WHERE id = 2")
     res, summary = _gx_run(demo_db, target, suites[0], tmp_path)
     assert res.returncode == 1
-    assert "expect_column_values_to_be_unique(column='username')" in res.stdout
-    assert "expect_column_values_to_not_be_null(column='sku'): 1 unexpected" in res.stdout
     assert summary["tables"]["users"]["expectations"]["status"] == "failed"
+    # the details a finding gives: unexpected count and examples, observed value (GX validates every
+    # expectation with BOOLEAN_ONLY first and only the failed ones again for these details)
+    findings = {f["check"] + ":" + f["table"]: [x["text"] for x in f["findings"]] for f in summary["failures"]}
+    assert findings["expectations:users"] == [
+        "users: expect_column_values_to_be_unique(column='username'): 2 unexpected of 39 value(s), "
+        "e.g. ['user3', 'user3']"], findings
+    items = findings["expectations:shipped_items"]
+    assert len(items) == 2, items
+    assert items[0].startswith("shipped_items: expect_column_values_to_not_be_null(column='sku'): 1 unexpected of ")
+    assert items[0].endswith(" value(s), e.g. [None]"), items
+    assert items[1].startswith("shipped_items: expect_column_max_to_be_between(column='unit_price', ")
+    assert items[1].endswith("): observed 12345.5"), items
+    assert "2 of " in summary["tables"]["shipped_items"]["expectations"]["summary"]
+    # Data Docs: a page for each of this run's validations, the failed ones' details included
+    site = (tmp_path / "rep" / summary["gx_docs"]).parent
+    pages = {p.relative_to(site / "validations").parts[0] for p in (site / "validations").rglob("*.html")}
+    assert {"pgparity_users", "pgparity_users__failed", "pgparity_shipped_items__failed"} <= pages, pages
+    assert "12345.5" in "".join(p.read_text() for p in (site / "validations" / "pgparity_shipped_items__failed")
+                                .rglob("*.html"))
 
 
 def test_user_added_business_rule(demo_db, target, suites, tmp_path):

@@ -36,6 +36,7 @@ from .pairing import Comparison, TablePair
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 DOCS_INDEX = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
+WHOLE_TABLE = "whole_table"
 URL_VARIABLE = "PGPARITY_GX_URL"  # GX substitutes ${PGPARITY_GX_URL} from the environment; files keep the name
 
 
@@ -71,8 +72,11 @@ class _Gx:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         # the generic SQL source: GX's Postgres one insists on a host, and a throwaway server has a socket
         os.environ[URL_VARIABLE] = _sqlalchemy_url(cmp.pg_url)
+        # every table with a suite is an asset from the start: GX rewrites great_expectations.yml on each asset
+        # or batch definition added (two writes a table), here once
         self.source = self.context.data_sources.add_or_update_sql(
-            "pgparity_target", connection_string="${" + URL_VARIABLE + "}")
+            "pgparity_target", connection_string="${" + URL_VARIABLE + "}",
+            assets=[_asset(cmp, tp) for tp in cmp.tables if tp.target is not None and has_suite(cmp, tp)])
         self.docs = root / DOCS_INDEX
 
     def validate(self, cmp: Comparison, tp: TablePair, data: dict) -> list:
@@ -82,13 +86,12 @@ class _Gx:
         (row counts, aggregates and unexpected counts, bundled), none for examples of unexpected values. Only
         the ones that failed run again, with SUMMARY, for what a finding shows (observed value, unexpected
         count and examples); those about sensitive columns do not, so no value of theirs is stored or shown."""
-        name = f"pgparity_{tp.name}"
-        for asset in list(self.source.assets):
-            if asset.name == name:
-                self.source.delete_asset(name)
-        # quoted: GX folds an unquoted name to lower case ("OrderLines", "Order Notes" would not be found)
-        asset = self.source.add_table_asset(name, table_name=f'"{tp.target.name}"', schema_name=cmp.settings.schema)
-        batch = asset.add_batch_definition_whole_table("whole_table")
+        name = _asset_name(tp)
+        if name not in {a.name for a in self.source.assets}:  # a suite that appeared since the session began
+            self.source.add_table_asset(**{k: v for k, v in _asset(cmp, tp).items() if k != "batch_definitions"})
+        asset = self.source.get_asset(name)
+        batch = next((b for b in asset.batch_definitions if b.name == WHOLE_TABLE), None) or \
+            asset.add_batch_definition_whole_table(WHOLE_TABLE)
         specs = _mapped(tp, data.get("expectations", []))
         meta = data.get("meta", {})
         results = self._run(name, batch, specs, meta, "BOOLEAN_ONLY")
@@ -126,6 +129,17 @@ class _Gx:
                                           _batch_id(r)) for r in self.run_results]
         self.context.build_data_docs(resource_identifiers=ids or None)
         return self.docs
+
+
+def _asset_name(tp: TablePair) -> str:
+    return f"pgparity_{tp.name}"
+
+
+def _asset(cmp: Comparison, tp: TablePair) -> dict:
+    """The table as a GX table asset, with the one batch definition the validation uses (the whole table)."""
+    # quoted: GX folds an unquoted name to lower case ("OrderLines", "Order Notes" would not be found)
+    return {"name": _asset_name(tp), "type": "table", "table_name": f'"{tp.target.name}"',
+            "schema_name": cmp.settings.schema, "batch_definitions": [{"name": WHOLE_TABLE, "partitioner": None}]}
 
 
 def _batch_id(result) -> str:

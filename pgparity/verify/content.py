@@ -402,11 +402,13 @@ def compare_content(cmp: Comparison, tp: TablePair, where: tuple[str, str] = (""
         fs = pool.submit(_read_source, cmp, tp, locator and not tp.source.without_rowid, where[0], epochs)
         ft = pool.submit(_read_target, cmp, tp, locator, where[1])
         (src, src_facts, bounds), (tgt, tgt_scan) = fs.result(), ft.result()
+        del fs, ft  # they would keep the target's facts scan (its distinct words) alive through a diff
     if epochs and cmp.settle_epochs(tp, bounds):  # integers in another unit than assumed: read with the right one
         return compare_content(cmp, tp, where)
     src_sum, tgt_sum = _checksum(src), _checksum(tgt)
     # equal checksums: the same canonical rows, so the same distinct counts (the one costly fact is not counted twice)
     tgt_facts = tgt_scan.result(distinct_of=src_facts if src_sum == tgt_sum else None)
+    del tgt_scan
     res = ContentResult(tp.name, src.height, tgt.height, src_sum, tgt_sum, keyed=bool(tp.key),
                         facts=TableFacts(tp.name, src_facts, tgt_facts, distinct_limit(len(tp.compared))))
     if not res.ok:

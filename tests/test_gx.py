@@ -228,3 +228,27 @@ def test_an_expectation_postgresql_cannot_run_says_why(orm_forms):
     text = summary["failures"][0]["findings"][0]["text"]
     assert "expect_column_values_to_be_in_set(column='ip'" in text and "None unexpected" not in text, text
     assert "could not run:" in text and "inet" in text, text
+
+
+def test_gx_import_defers_scipy_stats_and_altair_until_used():
+    """GX is imported without scipy.stats and altair (pgparity.verify.gx_import); code that uses them gets the
+    real modules at its first use, through the names it imported before."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from pgparity.verify.gx_import import import_gx
+gx = import_gx()
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+assert type(sys.modules["scipy.stats"]).__name__ == "_Deferred", sys.modules["scipy.stats"]
+assert type(sys.modules["altair"]).__name__ == "_Deferred"
+assert kl.stats.norm.cdf(0) == 0.5  # the name GX bound at its import now reads the real scipy.stats
+assert type(sys.modules["scipy.stats"]).__name__ == "module"
+from scipy.stats import distributions
+assert distributions.norm.cdf(0) == 0.5
+assert kl.alt.Chart.__name__ == "Chart" and type(sys.modules["altair"]).__name__ == "module"
+print("ok")
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-3000:]

@@ -10,6 +10,12 @@ resolves from this process's environment (the yml keeps the reference), and expe
 sensitive columns (password, token ... and --redact) run with result_format BOOLEAN_ONLY, so neither
 GX's validation results, its Data Docs nor our report list their values.
 
+Cost: GX's queries run in PostgreSQL; every expectation runs first with result_format BOOLEAN_ONLY (the row count,
+aggregates and unexpected counts GX bundles; no query for examples of unexpected values), and only the failed
+ones run again with SUMMARY for a finding's details. Data Docs are built for this session's results (not
+every result an older run left under <reports>/gx); GX is imported without scipy.stats and altair until
+something uses them (pgparity/verify/gx_import.py).
+
 Cannot see: anything the suites do not state. A generated suite describes the source when it was
 generated (row count, min/max, longest text): regenerate it after the source changed, or it fails a
 correct copy of the newer source; tables without a suite are not part of this check (the run's header

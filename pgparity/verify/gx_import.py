@@ -12,6 +12,7 @@ __spec__ on every later `import`, which loads it at once.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.machinery
 import importlib.util
@@ -67,9 +68,21 @@ def _defer(name: str) -> None:
 def import_gx():
     """great_expectations, imported with scipy.stats and altair deferred (see above)."""
     with _lock:
-        if "great_expectations" not in sys.modules:
-            for name in DEFERRED:
-                _defer(name)
-        import great_expectations
+        if "great_expectations" in sys.modules:
+            import great_expectations
 
+            return great_expectations
+        for name in DEFERRED:
+            _defer(name)
+        # the import builds ~300 pydantic classes: the cyclic collector would walk the growing heap again and
+        # again (~15% of the import's CPU) for no garbage; what it loads lives to the end, so it is frozen
+        # out of later collections too (as the pytest plugin does with what collection loaded)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            import great_expectations
+        finally:
+            if enabled:
+                gc.enable()
+        gc.freeze()
         return great_expectations

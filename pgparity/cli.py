@@ -8,7 +8,7 @@ import re
 import sys
 import time
 
-from . import __version__
+from . import __version__, arrow_no_pandas  # noqa: F401 - arrow_no_pandas first: no pandas import
 from .errors import PgParityError, RefusedError, UsageError
 from .migration import MigrateOptions, backup, dry_run_text, manifest, phase_lines, prepare, run, write_manifest
 from .orm.design import OrmDesign

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import pgparity.arrow_no_pandas  # noqa: F401 - first: pyarrow told pandas is absent (see there)
 from pgparity.errors import PgParityError
 
 CHECKS_DIR = Path(__file__).resolve().parents[1] / "checks"
@@ -131,41 +132,6 @@ def pytest_configure(config: pytest.Config) -> None:
         _open(config, s)
     except pytest.UsageError as exc:
         _stop(s["reports"], str(exc))
-
-
-def _arrow_without_pandas() -> None:
-    """pyarrow imports pandas (0.2-0.3 s at start) at its first pa.array or pa.scalar of Python values only to
-    recognise pandas objects (pd.NA, a Series), which no check hands it. It is asked once, when this plugin
-    loads, with pandas unimportable, and remembers "no pandas" for those conversions; a pyarrow call that
-    needs pandas (to_pandas, GX) still imports it then (pyarrow's shim retries)."""
-    import sys
-
-    if "pandas" in sys.modules:
-        return
-    import pyarrow
-
-    shim = getattr(pyarrow.lib, "_pandas_api", None)
-    if shim is None:
-        return
-    sys.meta_path.insert(0, _NoPandas)
-    try:
-        _ = shim.have_pandas  # the Python side (is this a pandas object?)
-        pyarrow.scalar(0)  # the C++ side (Python values to Arrow)
-    finally:
-        sys.meta_path.remove(_NoPandas)
-
-
-class _NoPandas:
-    """A finder that makes `import pandas` fail (while _arrow_without_pandas asks pyarrow's shim)."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "pandas":
-            raise ImportError("pandas is not looked at by pgparity's checks")
-        return None
-
-
-_arrow_without_pandas()  # at import: the plugins loaded after this one (orm, queries) import pyarrow code
 
 
 def _collect_only(config: pytest.Config, s: dict) -> None:

@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 from . import ddl
 from .errors import RefusedError, TargetError
 from .plan import Plan, TablePlan
+from .read_ahead import ahead
 from .reader import read_batches
 from .schema import sqlite_sequences
 from .source import SqliteSource
@@ -216,8 +217,8 @@ _QUEUED_READ = 4  # batches read from SQLite ahead of their rendering
 class _Reader:
     """Two threads that read the tables in load order and render each batch for COPY (BINARY or CSV).
 
-    One reads SQLite into Arrow batches (checked and finished by `read_batches`), the other renders
-    them as COPY chunks, so reading a batch and rendering the one before run at once (the GIL is
+    One reads SQLite into Arrow batches (checked and finished by `read_batches`; pgparity.read_ahead), the
+    other renders them as COPY chunks, so reading a batch and rendering the one before run at once (the GIL is
     released in SQLite, Arrow and numpy's loops). They run ahead of PostgreSQL by at most `_QUEUED`
     chunks, crossing table boundaries: while the server parses one table's COPY or builds its keys,
     the next table is already being read. The reading thread alone uses the SQLite connection until
@@ -227,71 +228,54 @@ class _Reader:
     def __init__(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
                  kinds: list[list[str] | None]):
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUED)
-        self._read: queue.Queue = queue.Queue(maxsize=_QUEUED_READ)
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._produce, args=(src, tables, opts), daemon=True),
-                         threading.Thread(target=self._render, args=(tables, kinds), daemon=True)]
-        for thread in self._threads:
-            thread.start()
+        self._thread = threading.Thread(target=self._render, args=(src, tables, opts, kinds), daemon=True)
+        self._thread.start()
 
-    def _produce(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions) -> None:
-        """Thread one: every table's batches, then (index, None) for its end."""
-        try:
-            for i, tp in enumerate(tables):
-                for batch in read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz):
-                    if not self._put(self._read, (i, batch)):
-                        return
-                if not self._put(self._read, (i, None)):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed on to the COPY side and raised there
-            self._put(self._read, (-1, exc))
+    @staticmethod
+    def _batches(src: SqliteSource, tables: list[TablePlan], opts: LoadOptions):
+        """Stage one (read_ahead's thread): every table's batches, checked and finished by `read_batches`,
+        each as (index, batch), then (index, None) for the table's end."""
+        for i, tp in enumerate(tables):
+            for batch in read_batches(src, tp, opts.nul, opts.bad_utf8, source_tz=opts.source_tz):
+                yield i, batch
+            yield i, None
 
-    def _render(self, tables: list[TablePlan], kinds: list[list[str] | None]) -> None:
-        """Thread two: per table its COPY chunks (BINARY: header, rows, trailer), then (index, None, 0)."""
+    def _render(self, src: SqliteSource, tables: list[TablePlan], opts: LoadOptions,
+                kinds: list[list[str] | None]) -> None:
+        """Stage two: per table its COPY chunks (BINARY: header, rows, trailer), then (index, None, 0)."""
         wopts = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         begun = -1
         try:
-            while (item := self._take(self._read)) is not None:
-                i, batch = item
-                if isinstance(batch, BaseException):
-                    self._put(self._queue, (-1, batch, 0))
-                    return
-                if i != begun:
-                    begun = i
-                    if kinds[i] and not self._put(self._queue, (i, _HEADER, 0)):
+            with closing(ahead(self._batches(src, tables, opts), depth=_QUEUED_READ)) as items:
+                for i, batch in items:
+                    if i != begun:
+                        begun = i
+                        if kinds[i] and not self._put((i, _HEADER, 0)):
+                            return
+                    if batch is None:  # the table is complete
+                        if (kinds[i] and not self._put((i, _TRAILER, 0))) or not self._put((i, None, 0)):
+                            return
+                        continue
+                    if kinds[i]:
+                        chunk = binary_rows(batch, kinds[i], tables[i].name)
+                    else:
+                        sink = io.BytesIO()
+                        pacsv.write_csv(batch, sink, wopts)
+                        chunk = sink.getvalue()
+                    if not self._put((i, chunk, batch.num_rows)):
                         return
-                if batch is None:  # the table is complete
-                    if (kinds[i] and not self._put(self._queue, (i, _TRAILER, 0))) \
-                            or not self._put(self._queue, (i, None, 0)) or i == len(tables) - 1:
-                        return
-                    continue
-                if kinds[i]:
-                    chunk = binary_rows(batch, kinds[i], tables[i].name)
-                else:
-                    sink = io.BytesIO()
-                    pacsv.write_csv(batch, sink, wopts)
-                    chunk = sink.getvalue()
-                if not self._put(self._queue, (i, chunk, batch.num_rows)):
-                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the COPY side and raised there
-            self._put(self._queue, (-1, exc, 0))
+            self._put((-1, exc, 0))
 
-    def _put(self, into: queue.Queue, item: tuple) -> bool:
+    def _put(self, item: tuple) -> bool:
         while not self._stop.is_set():
             try:
-                into.put(item, timeout=0.1)
+                self._queue.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
-
-    def _take(self, source: queue.Queue) -> tuple | None:
-        while not self._stop.is_set():
-            try:
-                return source.get(timeout=0.1)
-            except queue.Empty:
-                continue
-        return None
 
     def get(self) -> tuple:
         return self._queue.get()
@@ -299,8 +283,7 @@ class _Reader:
     def close(self) -> None:
         """Stop reading (after a failure, or at the end) and wait until the SQLite connection is free."""
         self._stop.set()
-        for thread in self._threads:
-            thread.join()
+        self._thread.join()
 
 
 class _CopyStream(io.RawIOBase):

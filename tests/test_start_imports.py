@@ -1,7 +1,7 @@
 """What the two entry points load: neither migrate.py nor `pytest checks/` imports pandas, 0.2-0.3 s of every
 run that pyarrow would spend only to recognise pandas objects pgparity never hands it
-(pgparity/arrow_no_pandas.py). Both run for real, through their command lines, under `python -X importtime` (pytest with -s: its capture
-would swallow the lines printed while plugins load).
+(pgparity/arrow_no_pandas.py). Both run for real, through their command lines, under `python -X importtime`
+(pytest with -s: its capture would swallow the lines printed while plugins load).
 
 Cannot see: other costly imports (bench/ measures whole runs against the read floor).
 """

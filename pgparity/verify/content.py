@@ -33,10 +33,7 @@ a time).
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -48,6 +45,7 @@ import pyarrow.compute as pc
 
 from ..affinity import affinity, declared_kind
 from ..errors import SourceError
+from ..read_ahead import ahead
 from ..sqlnames import qname, qs
 from .column_facts import FactsScan, SideFacts, TableFacts, distinct_limit
 from .detail import RowDiff, beyond_tolerance, detail_changed, rows_by_key, rows_by_locator
@@ -144,58 +142,6 @@ def _frame(tp: TablePair, values: list[pa.Array], locator: pa.Array | None, fact
     return pl.DataFrame(out)
 
 
-class _Failed:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-
-_DONE = object()
-
-
-def _ahead(batches: Iterable, depth: int = 1) -> Iterator:
-    """`batches` read in a thread of their own, at most `depth` batches ahead of the caller: the drivers read
-    without holding the GIL, so the next batch is read while this one is made canonical, hashed and counted.
-    A reader's error is raised here, unchanged; when the caller stops early (an exception, a stopped run) and
-    closes it (contextlib.closing), the reader stops too and is waited for: it closes its cursor before the
-    connection serves another query."""
-    pending: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def read() -> None:
-        last: object = _DONE
-        try:
-            for batch in batches:
-                pending.put(batch)
-                if stop.is_set():
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            last = _Failed(exc)
-        finally:
-            close = getattr(batches, "close", None)
-            if close is not None:
-                close()
-        pending.put(last)
-
-    reader = threading.Thread(target=read, name="pgparity-read", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = pending.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failed):
-                raise item.exc
-            yield item
-    finally:
-        stop.set()
-        while reader.is_alive():  # unblock a reader waiting to hand over a batch
-            try:
-                pending.get(timeout=0.01)
-            except queue.Empty:
-                pass
-        reader.join()
-
-
 class _Epochs:
     """The smallest and largest integer of each column whose epoch unit the scan measures (pairing's
     epochs_pending), taken from the integer part of the rule's inputs, batch by batch."""
@@ -236,7 +182,7 @@ def _read_source(cmp: Comparison, tp: TablePair, locator: bool, where: str = "",
     exprs = [e for c in tp.compared for e in c.rule.src_select] + ([("rowid", "int")] if locator else [])
     frames, facts, bounds = [], FactsScan(tp), _Epochs(tp, epochs)
     count_read(tp.name, "sqlite")
-    with closing(_ahead(cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS))) as batches:
+    with closing(ahead(cmp.source.typed_batches(exprs, tp.source.name, where, BATCH_ROWS))) as batches:
         for batch in batches:
             _go_on(cmp)
             loc = batch.column(batch.num_columns - 1) if locator else None
@@ -267,7 +213,7 @@ def _read_source_plain(cmp: Comparison, tp: TablePair, locator: bool, facts: Fac
     cols = [qs(c.name) for c in tp.compared] + (["rowid"] if locator else []) + masks
     frames, seen, classes, counted = [], {}, [0] * len(masks), False
     sql = f"SELECT {', '.join(cols)} FROM {qs(tp.source.name)}" + (f" WHERE {where}" if where else "")
-    with closing(_ahead(cmp.source.batches(sql, BATCH_ROWS))) as batches:
+    with closing(ahead(cmp.source.batches(sql, BATCH_ROWS))) as batches:
         for batch in batches:
             _go_on(cmp)
             if not batch.num_rows:
@@ -361,7 +307,7 @@ def _read_target(cmp: Comparison, tp: TablePair, locator: bool, where: str = "")
     cur = cmp.pg.cursor()
     try:
         cur.execute(_target_sql(tp, cmp.settings.schema, locator, where))
-        with closing(_ahead(cur.fetch_record_batch())) as batches:
+        with closing(ahead(cur.fetch_record_batch())) as batches:
             for batch in batches:
                 _go_on(cmp)
                 if batch.num_rows:

@@ -128,8 +128,10 @@ class _Gx:
     def build_docs(self) -> Path:
         """Data Docs for this session's validation results (and the site's index), not every result the
         reports folder has kept from earlier runs."""
-        from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
-                                                                                ValidationResultIdentifier)
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
 
         ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(r.suite_name), r.meta["run_id"],
                                           _batch_id(r)) for r in self.run_results]
